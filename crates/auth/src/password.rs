@@ -1,0 +1,127 @@
+//! Passwords: the rules a new one must meet, and argon2id hashing with OWASP's parameters.
+//! Hashing is slow on purpose, so async callers use `hash`/`verify`, which move it off the runtime.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use peitao_domain::{Email, Invalid};
+
+/// Shortest and longest accepted password, counted in characters (Unicode allowed, never truncated).
+pub const MIN_CHARS: usize = 10;
+pub const MAX_CHARS: usize = 128;
+
+/// argon2id cost. `Owasp` is what production uses; `Fast` exists so test suites that create
+/// hundreds of users stay quick, and is only chosen by test configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HashCost {
+    #[default]
+    Owasp,
+    Fast,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("the hashing task was cancelled")]
+    Cancelled,
+}
+
+fn hasher(cost: HashCost) -> Result<Argon2<'static>, PasswordError> {
+    // OWASP: argon2id, m = 19 MiB, t = 2, p = 1.
+    let params = match cost {
+        HashCost::Owasp => Params::new(19 * 1024, 2, 1, None),
+        HashCost::Fast => Params::new(1024, 1, 1, None),
+    }
+    .map_err(|e| PasswordError::Hash(e.to_string()))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Checks a new password against the rules; `email` is the account's, whose local part must
+/// not appear in it.
+///
+/// # Errors
+/// The first rule broken, as an `Invalid` for the `password` field.
+pub fn check_new(password: &str, email: Option<&Email>) -> Result<(), Invalid> {
+    let chars = password.chars().count();
+    if chars < MIN_CHARS {
+        return Err(Invalid::new("password.too_short", "密码至少需要 10 个字符。", "The password needs at least 10 characters."));
+    }
+    if chars > MAX_CHARS {
+        return Err(Invalid::new("password.too_long", "密码最多 128 个字符。", "The password may have at most 128 characters."));
+    }
+    if let Some(email) = email {
+        let local = email.local_part().to_lowercase();
+        if local.chars().count() >= 3 && password.to_lowercase().contains(&local) {
+            return Err(Invalid::new(
+                "password.contains_email",
+                "密码不能包含邮箱地址中 @ 之前的部分。",
+                "The password must not contain the part of your email before the @.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Hashes on the current thread. Prefer [`hash`] from async code.
+///
+/// # Errors
+/// Only if argon2 rejects its parameters.
+pub fn hash_now(password: &str, cost: HashCost) -> Result<String, PasswordError> {
+    // The salt comes from the operating system's generator (argon2's getrandom feature).
+    let hashed: PasswordHash = hasher(cost)?
+        .hash_password(password.as_bytes())
+        .map_err(|e: argon2::password_hash::Error| PasswordError::Hash(e.to_string()))?;
+    Ok(hashed.to_string())
+}
+
+/// Hashes on the blocking pool, so the async runtime keeps serving requests meanwhile.
+///
+/// # Errors
+/// As [`hash_now`], or if the task is cancelled.
+pub async fn hash(password: String, cost: HashCost) -> Result<String, PasswordError> {
+    tokio::task::spawn_blocking(move || hash_now(&password, cost))
+        .await
+        .map_err(|_| PasswordError::Cancelled)?
+}
+
+/// Verifies on the blocking pool. The parameters come from the stored hash, so hashes made
+/// with either cost verify.
+pub async fn verify(password: String, stored_hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored_hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_and_verify() {
+        let h = hash("correct horse battery".into(), HashCost::Fast).await.unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify("correct horse battery".into(), h.clone()).await);
+        assert!(!verify("wrong horse battery".into(), h).await);
+        assert!(!verify("x".into(), "not a hash".into()).await);
+    }
+
+    #[test]
+    fn production_cost_uses_owasp_parameters() {
+        let h = hash_now("correct horse battery", HashCost::Owasp).unwrap();
+        assert!(h.contains("m=19456,t=2,p=1"), "{h}");
+    }
+
+    #[test]
+    fn rules_for_new_passwords() {
+        let email = Email::parse("zhang.wei@example.cn").unwrap();
+        assert_eq!(check_new("short", None).unwrap_err().code, "password.too_short");
+        assert_eq!(check_new(&"长".repeat(129), None).unwrap_err().code, "password.too_long");
+        assert!(check_new(&"长".repeat(10), None).is_ok());
+        assert_eq!(check_new("my-ZHANG.WEI-secret", Some(&email)).unwrap_err().code, "password.contains_email");
+        assert!(check_new("a perfectly fine one", Some(&email)).is_ok());
+    }
+}

@@ -1,0 +1,77 @@
+//! How actix's own extractor failures become problems: malformed JSON is 400, an oversized body
+//! 413, a body that parses but has wrong or missing fields 422 naming the field.
+
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::{HttpRequest, web};
+
+use crate::error::{ApiError, FieldError, Text};
+
+/// JSON bodies: the size limit and the problem for each way a body can be wrong.
+#[must_use]
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(|err, _req: &HttpRequest| json_error(&err).into())
+}
+
+/// Query strings that do not fit the handler's type.
+#[must_use]
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req: &HttpRequest| {
+        let QueryPayloadError::Deserialize(e) = &err else {
+            return ApiError::BadRequest(Text::fixed("查询参数有误。", "The query string could not be read.")).into();
+        };
+        ApiError::Validation(vec![FieldError {
+            field: serde_field(&e.to_string()).unwrap_or_else(|| "query".to_owned()),
+            code: "invalid".to_owned(),
+            message: Text::new(format!("查询参数有误:{e}"), format!("Invalid query parameter: {e}")),
+        }])
+        .into()
+    })
+}
+
+/// Path segments that do not parse (a malformed id): the thing cannot exist, so 404.
+#[must_use]
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_err, _req: &HttpRequest| ApiError::NotFound.into())
+}
+
+fn json_error(err: &JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let text = e.to_string();
+            let field = serde_field(&text).unwrap_or_else(|| "body".to_owned());
+            let (code, zh, en) = if text.starts_with("missing field") {
+                ("required", format!("缺少必填字段 {field}。"), format!("{field} is required."))
+            } else if text.starts_with("unknown field") {
+                ("unknown", format!("不认识的字段 {field}。"), format!("{field} is not a known field."))
+            } else {
+                ("invalid", format!("字段 {field} 的类型或取值有误。"), format!("{field} has the wrong type or value."))
+            };
+            ApiError::Validation(vec![FieldError { field, code: code.to_owned(), message: Text::new(zh, en) }])
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(Text::new(
+            format!("请求内容不是有效的 JSON(第 {} 行第 {} 列)。", e.line(), e.column()),
+            format!("The body is not valid JSON (line {}, column {}).", e.line(), e.column()),
+        )),
+        _ => ApiError::BadRequest(Text::fixed("无法读取请求内容。", "The request body could not be read.")),
+    }
+}
+
+/// serde names the field in backticks: "missing field `email` at line 1 column 2".
+fn serde_field(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(message[start..start + len].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_field_serde_names() {
+        assert_eq!(serde_field("missing field `email` at line 1 column 2").as_deref(), Some("email"));
+        assert_eq!(serde_field("invalid type: string"), None);
+    }
+}

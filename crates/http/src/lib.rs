@@ -1,0 +1,120 @@
+//! The HTTP face of Peitao: the JSON API, the server-rendered pages and the operational endpoints.
+//! Wiring only: handlers parse, ask the lower crates, and answer; business rules live below.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod locale;
+pub mod middleware;
+pub mod ops;
+pub mod web;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web as aweb};
+use peitao_domain::reference::ReferenceData;
+use peitao_persistence::Db;
+use tracing_actix_web::TracingLogger;
+
+use crate::error::ApiError;
+
+/// Settings the HTTP layer needs, taken from the binary's `Settings`.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// How the platform is reached from outside (links in mails and pages).
+    pub public_url: String,
+    pub body_limit_bytes: usize,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    pub shutdown_timeout: Duration,
+}
+
+/// What every handler may reach. Cheap to clone: everything inside is shared.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub reference: Arc<ReferenceData>,
+    pub config: Arc<HttpConfig>,
+}
+
+/// No script or style from anywhere but ourselves, no framing, no inline code.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+     object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/// The application: routes, extractor configuration and middleware. `main` and the tests both
+/// build the server from this, so what tests see is what users get.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let body_limit = state.config.body_limit_bytes;
+    App::new()
+        .app_data(aweb::Data::new(state))
+        .app_data(extract::json_config(body_limit))
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
+        .app_data(aweb::PayloadConfig::new(body_limit))
+        .service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::metrics)
+        .configure(api::configure)
+        .configure(web::configure)
+        .default_service(aweb::to(not_found))
+        .wrap(from_fn(middleware::localize_problems))
+        .wrap(
+            DefaultHeaders::new()
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+                .add((header::REFERRER_POLICY, "same-origin"))
+                .add((header::X_FRAME_OPTIONS, "DENY")),
+        )
+        .wrap(Compress::default())
+        .wrap(from_fn(middleware::record_metrics))
+        .wrap(from_fn(middleware::echo_request_id))
+        .wrap(TracingLogger::default())
+}
+
+/// Unknown paths: a problem for API clients, the 404 page for people.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html && !req.path().starts_with("/api/") {
+        web::not_found_page(locale::request_locale(&req))
+    } else {
+        actix_web::ResponseError::error_response(&ApiError::NotFound)
+    }
+}
+
+/// Binds the server to an already-open listener (port 0 in tests), ready to be awaited.
+/// SIGTERM and Ctrl-C stop accepting and let in-flight requests finish within the timeout.
+///
+/// # Errors
+/// If the listener cannot be used.
+pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
+    let workers = state.config.workers;
+    let shutdown = state.config.shutdown_timeout;
+    ops::metrics_handle();
+    let mut server = HttpServer::new(move || app(state.clone()))
+        .shutdown_timeout(shutdown.as_secs())
+        .listen(listener)?;
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,11 @@
+//! The `peitao` program: settings, start-up and the command-line commands.
+//! A library too, so the black-box tests start exactly what `peitao serve` starts.
+
+pub mod cli;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;
+pub mod worker;
+
+pub use settings::Settings;
+pub use startup::Application;

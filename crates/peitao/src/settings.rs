@@ -1,0 +1,364 @@
+//! The one `Settings` struct, loaded once from layered TOML and `PEITAO__SECTION__KEY` variables,
+//! then checked as a whole so a bad value stops start-up with a message naming its key.
+
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+const DEVELOPMENT_TOML: &str = include_str!("../../../config/development.toml");
+const TEST_TOML: &str = include_str!("../../../config/test.toml");
+const PRODUCTION_TOML: &str = include_str!("../../../config/production.toml");
+
+/// Refused outside development and test: it is public, in this repository.
+pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-jwt-secret-do-not-deploy-0000";
+
+/// Which set of overrides applies (`PEITAO_ENV`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnv {
+    Development,
+    Test,
+    Production,
+}
+
+impl RunEnv {
+    /// Reads `PEITAO_ENV`'s value.
+    ///
+    /// # Errors
+    /// A message naming PEITAO_ENV and the allowed words.
+    pub fn parse(value: &str) -> Result<RunEnv, SettingsError> {
+        match value {
+            "development" | "" => Ok(RunEnv::Development),
+            "test" => Ok(RunEnv::Test),
+            "production" => Ok(RunEnv::Production),
+            other => Err(SettingsError(format!(
+                "PEITAO_ENV must be development, test or production, not {other:?}"
+            ))),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            RunEnv::Development => "development",
+            RunEnv::Test => "test",
+            RunEnv::Production => "production",
+        }
+    }
+
+    fn overrides(self) -> &'static str {
+        match self {
+            RunEnv::Development => DEVELOPMENT_TOML,
+            RunEnv::Test => TEST_TOML,
+            RunEnv::Production => PRODUCTION_TOML,
+        }
+    }
+}
+
+/// A configuration problem, worded for the person starting the server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct SettingsError(pub String);
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(skip, default = "default_env")]
+    pub env: RunEnv,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub mail: MailSettings,
+    pub auth: AuthSettings,
+    pub worker: WorkerSettings,
+    pub log: LogSettings,
+}
+
+fn default_env() -> RunEnv {
+    RunEnv::Development
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub public_url: String,
+    pub body_limit_bytes: usize,
+    pub shutdown_timeout_secs: u64,
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub migrate_on_start: bool,
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Smtp,
+    File,
+    Log,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub file_dir: PathBuf,
+    pub smtp_url: String,
+    pub from: String,
+    pub smtp_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_secret: String,
+    pub jwt_secret_file: String,
+    pub access_token_minutes: u32,
+    pub refresh_token_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    pub enabled: bool,
+    pub poll_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+/// Where settings come from; `Sources::from_process()` reads the real environment.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub env: Option<String>,
+    pub config_dir: Option<PathBuf>,
+    pub extra_file: Option<PathBuf>,
+    /// `PEITAO__...` variables as (name, value) pairs.
+    pub vars: Vec<(String, String)>,
+}
+
+impl Sources {
+    #[must_use]
+    pub fn from_process(extra_file: Option<PathBuf>) -> Sources {
+        Sources {
+            env: std::env::var("PEITAO_ENV").ok(),
+            config_dir: std::env::var_os("PEITAO_CONFIG_DIR").map(PathBuf::from),
+            extra_file,
+            vars: std::env::vars().filter(|(k, _)| k.starts_with("PEITAO__")).collect(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads and validates the settings.
+    ///
+    /// # Errors
+    /// The first problem, naming the key (`server.port`, `PEITAO_ENV` ...).
+    pub fn load(sources: &Sources) -> Result<Settings, SettingsError> {
+        let env = RunEnv::parse(sources.env.as_deref().unwrap_or(""))?;
+        let dir = sources.config_dir.clone().unwrap_or_else(|| PathBuf::from("config"));
+        let mut builder = Config::builder()
+            .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
+            .add_source(File::from_str(env.overrides(), FileFormat::Toml))
+            .add_source(File::from(dir.join("default.toml")).required(false))
+            .add_source(File::from(dir.join(format!("{}.toml", env.name()))).required(false));
+        if let Some(extra) = &sources.extra_file {
+            if !extra.exists() {
+                return Err(SettingsError(format!("--config {} does not exist", extra.display())));
+            }
+            builder = builder.add_source(File::from(extra.as_path()));
+        }
+        let vars: config::Map<String, String> = sources.vars.iter().cloned().collect();
+        builder = builder.add_source(
+            Environment::with_prefix("PEITAO")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(vars)),
+        );
+        let raw = builder.build().map_err(|e| SettingsError(e.to_string()))?;
+        let mut settings: Settings = raw.try_deserialize().map_err(|e| SettingsError(explain(&e)))?;
+        settings.env = env;
+        settings.resolve_secret_file()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn resolve_secret_file(&mut self) -> Result<(), SettingsError> {
+        if self.auth.jwt_secret_file.is_empty() {
+            return Ok(());
+        }
+        let path = Path::new(&self.auth.jwt_secret_file);
+        let secret = std::fs::read_to_string(path).map_err(|e| {
+            SettingsError(format!("auth.jwt_secret_file {}: {e}", path.display()))
+        })?;
+        self.auth.jwt_secret = secret.trim().to_owned();
+        Ok(())
+    }
+
+    /// Checks what types alone cannot.
+    ///
+    /// # Errors
+    /// The first bad key with what is wrong with it.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let fail = |key: &str, why: &str| Err(SettingsError(format!("{key}: {why}")));
+        if self.server.host.trim().is_empty() {
+            return fail("server.host", "must not be empty");
+        }
+        let url = self.server.public_url.as_str();
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.ends_with('/') {
+            return fail("server.public_url", "must be an http:// or https:// URL without a trailing slash");
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return fail("server.body_limit_bytes", "must be at least 1024");
+        }
+        if !(self.database.url.starts_with("sqlite:")
+            || self.database.url.starts_with("postgres://")
+            || self.database.url.starts_with("postgresql://"))
+        {
+            return fail("database.url", "must start with sqlite: or postgres://");
+        }
+        if self.database.max_connections == 0 {
+            return fail("database.max_connections", "must be at least 1");
+        }
+        if self.mail.transport == MailTransport::Smtp
+            && !(self.mail.smtp_url.starts_with("smtp://") || self.mail.smtp_url.starts_with("smtps://"))
+        {
+            return fail("mail.smtp_url", "must start with smtp:// or smtps://");
+        }
+        if !self.mail.from.contains('@') {
+            return fail("mail.from", "must hold an email address, e.g. 配套 Peitao <noreply@example.cn>");
+        }
+        if self.auth.jwt_secret.len() < 32 {
+            return fail("auth.jwt_secret", "must be at least 32 bytes (set PEITAO__AUTH__JWT_SECRET or auth.jwt_secret_file)");
+        }
+        if self.env == RunEnv::Production && self.auth.jwt_secret == DEVELOPMENT_JWT_SECRET {
+            return fail("auth.jwt_secret", "the development secret is refused in production");
+        }
+        if !(1..=60).contains(&self.auth.access_token_minutes) {
+            return fail("auth.access_token_minutes", "must be between 1 and 60");
+        }
+        if self.auth.refresh_token_days == 0 {
+            return fail("auth.refresh_token_days", "must be at least 1");
+        }
+        if self.worker.poll_interval_ms == 0 {
+            return fail("worker.poll_interval_ms", "must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// serde's messages name the field but not its section; config's own errors say "for key";
+/// either way the person sees which key to fix.
+fn explain(err: &config::ConfigError) -> String {
+    let text = err.to_string();
+    if text.contains("unknown field") {
+        format!("{text} (a misspelt key in a config file or a PEITAO__ variable?)")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(env: &str, vars: &[(&str, &str)]) -> Sources {
+        Sources {
+            env: Some(env.to_owned()),
+            config_dir: Some(PathBuf::from("/nonexistent-peitao-config")),
+            extra_file: None,
+            vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        }
+    }
+
+    #[test]
+    fn defaults_load_for_development() {
+        let s = Settings::load(&sources("development", &[])).unwrap();
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.database.url, "sqlite://data/peitao.db?mode=rwc");
+        assert_eq!(s.mail.transport, MailTransport::File);
+        assert!(s.worker.enabled);
+        assert_eq!(s.env, RunEnv::Development);
+    }
+
+    #[test]
+    fn environment_variables_override_with_double_underscores() {
+        let s = Settings::load(&sources(
+            "development",
+            &[("PEITAO__SERVER__PORT", "9090"), ("PEITAO__MAIL__TRANSPORT", "smtp"), ("PEITAO__WORKER__ENABLED", "false")],
+        ))
+        .unwrap();
+        assert_eq!(s.server.port, 9090);
+        assert_eq!(s.mail.transport, MailTransport::Smtp);
+        assert!(!s.worker.enabled);
+    }
+
+    #[test]
+    fn a_misspelt_key_is_named() {
+        let err = Settings::load(&sources("development", &[("PEITAO__SERVER__PROT", "1")])).unwrap_err();
+        assert!(err.0.contains("prot"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = Settings::load(&sources("development", &[("PEITAO__SERVER__PORT", "eighty")])).unwrap_err();
+        assert!(err.0.contains("port"), "{err}");
+        let err = Settings::load(&sources("development", &[("PEITAO__MAIL__TRANSPORT", "pigeon")])).unwrap_err();
+        assert!(err.0.contains("transport") || err.0.contains("pigeon"), "{err}");
+        let err = Settings::load(&sources("development", &[("PEITAO__SERVER__PUBLIC_URL", "example.cn/")])).unwrap_err();
+        assert!(err.0.starts_with("configuration: server.public_url"), "{err}");
+        let err = RunEnv::parse("staging").unwrap_err();
+        assert!(err.0.contains("PEITAO_ENV"), "{err}");
+    }
+
+    #[test]
+    fn production_refuses_missing_or_development_secret() {
+        let err = Settings::load(&sources("production", &[])).unwrap_err();
+        assert!(err.0.contains("auth.jwt_secret"), "{err}");
+        let err = Settings::load(&sources("production", &[("PEITAO__AUTH__JWT_SECRET", DEVELOPMENT_JWT_SECRET)])).unwrap_err();
+        assert!(err.0.contains("refused in production"), "{err}");
+        let ok = Settings::load(&sources("production", &[("PEITAO__AUTH__JWT_SECRET", "a-real-secret-of-enough-length-for-hmac-256")])).unwrap();
+        assert_eq!(ok.log.format, LogFormat::Json);
+        assert_eq!(ok.server.host, "0.0.0.0");
+    }
+
+    #[test]
+    fn the_secret_can_come_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jwt");
+        std::fs::write(&path, "from-a-file-secret-long-enough-0123456789\n").unwrap();
+        let s = Settings::load(&sources("production", &[("PEITAO__AUTH__JWT_SECRET_FILE", path.to_str().unwrap())])).unwrap();
+        assert_eq!(s.auth.jwt_secret, "from-a-file-secret-long-enough-0123456789");
+    }
+
+    #[test]
+    fn files_on_disk_override_the_embedded_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("development.toml"), "[server]\nport = 7070\n").unwrap();
+        let mut src = sources("development", &[]);
+        src.config_dir = Some(dir.path().to_owned());
+        assert_eq!(Settings::load(&src).unwrap().server.port, 7070);
+        std::fs::write(dir.path().join("development.toml"), "[sever]\nport = 7070\n").unwrap();
+        let err = Settings::load(&src).unwrap_err();
+        assert!(err.0.contains("sever"), "{err}");
+    }
+}

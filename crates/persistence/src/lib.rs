@@ -1,0 +1,20 @@
+//! Everything Peitao keeps: one `Db` for SQLite and PostgreSQL, the sea-orm entities, the
+//! repositories that turn rows into domain values, and the seed loaders.
+
+mod db;
+pub mod entities;
+mod error;
+pub mod needs;
+pub mod reference;
+pub mod seed;
+pub mod users;
+
+pub use db::{Backend, Db, DbOptions};
+pub use error::{StoreError, StoreResult};
+pub use peitao_migrations::Migrator;
+pub use sea_orm;
+
+/// JSON text for a list column (products, processes, served regions ...).
+pub(crate) fn json_list<T: serde::Serialize>(items: &[T]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}

@@ -1,0 +1,23 @@
+//! The database schema, as sea-orm migrations that run unchanged on SQLite and PostgreSQL.
+//! One file per migration (its name is the migration's id); never edit one that has shipped.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_reference;
+mod m20261125_000002_organizations;
+mod m20261125_000003_postings;
+mod util;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_reference::Migration),
+            Box::new(m20261125_000002_organizations::Migration),
+            Box::new(m20261125_000003_postings::Migration),
+        ]
+    }
+}

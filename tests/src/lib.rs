@@ -1,0 +1,2 @@
+pub mod browser;
+pub mod mail;

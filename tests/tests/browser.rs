@@ -1,0 +1,71 @@
+//! The app as a phone user sees it: headless Chromium at 360 px against a spawned app.
+//! Ignored by default because they need Chromium; `.ci/run` installs it and runs them.
+
+// Test code: a failed step should simply fail the test.
+#![allow(clippy::unwrap_used)]
+
+use fantoccini::Locator;
+use peitao_tests::TestApp;
+use peitao_tests::browser::{Browser, PHONE_WIDTH, screenshot_path};
+
+/// Waits for the page in `lang` (the click navigates asynchronously), then checks its
+/// heading and that nothing sticks out sideways at phone width.
+async fn expect_page(browser: &Browser, lang: &str, heading: &str) {
+    let c = &browser.client;
+    c.wait()
+        .for_element(Locator::Css(&format!(r#"html[lang="{lang}"]"#)))
+        .await
+        .unwrap_or_else(|err| panic!("no <html lang=\"{lang}\"> page appeared: {err}"));
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(h1.contains(heading), "h1 {h1:?} should contain {heading:?}");
+    let (page, viewport) = browser.page_and_viewport_width().await.unwrap();
+    assert_eq!(
+        viewport, PHONE_WIDTH,
+        "the {lang} page should lay out at phone width (is <meta name=\"viewport\"> missing, \
+         or is something wider than the screen?)"
+    );
+    assert!(
+        page <= PHONE_WIDTH,
+        "the {lang} page is {page} px wide on a {PHONE_WIDTH} px phone: it scrolls sideways"
+    );
+}
+
+async fn click(browser: &Browser, css: &str) {
+    let link = browser.client.find(Locator::Css(css)).await;
+    link.unwrap_or_else(|err| panic!("no {css} on the page: {err}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium: run by .ci/run"]
+async fn home_page_in_both_languages() {
+    let app = TestApp::spawn().await;
+    let browser = Browser::start().await.unwrap();
+
+    browser.client.goto(&app.url("/")).await.unwrap();
+    expect_page(&browser, "zh-CN", "配套").await;
+    browser
+        .screenshot(&screenshot_path("home-zh.png"))
+        .await
+        .unwrap();
+
+    click(&browser, r#"a[hreflang="en"]"#).await;
+    expect_page(&browser, "en", "Peitao").await;
+    browser
+        .screenshot(&screenshot_path("home-en.png"))
+        .await
+        .unwrap();
+
+    click(&browser, r#"a[hreflang="zh-CN"]"#).await;
+    expect_page(&browser, "zh-CN", "配套").await;
+
+    browser.close().await;
+}
