@@ -1,2 +1,8 @@
+//! The black-box test harness: the app on a real port (`TestApp`), a real SMTP server
+//! (`mail::MailServer`) and a headless browser (`browser::Browser`).
+
+pub mod app;
 pub mod browser;
 pub mod mail;
+
+pub use app::TestApp;

@@ -4,6 +4,8 @@
 // Test code: a failed step should simply fail the test.
 #![allow(clippy::unwrap_used)]
 
+use std::time::Duration;
+
 use fantoccini::Locator;
 use peitao_tests::TestApp;
 use peitao_tests::browser::{Browser, PHONE_WIDTH, screenshot_path};
@@ -12,10 +14,18 @@ use peitao_tests::browser::{Browser, PHONE_WIDTH, screenshot_path};
 /// heading and that nothing sticks out sideways at phone width.
 async fn expect_page(browser: &Browser, lang: &str, heading: &str) {
     let c = &browser.client;
-    c.wait()
+    let found = c
+        .wait()
+        .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(&format!(r#"html[lang="{lang}"]"#)))
-        .await
-        .unwrap_or_else(|err| panic!("no <html lang=\"{lang}\"> page appeared: {err}"));
+        .await;
+    if let Err(err) = found {
+        // Say where the browser is and what it shows: a timeout alone explains nothing.
+        let url = c.current_url().await.map(String::from).unwrap_or_default();
+        let source = c.source().await.unwrap_or_default();
+        let start: String = source.chars().take(600).collect();
+        panic!("no <html lang=\"{lang}\"> page appeared ({err}); at {url}:\n{start}");
+    }
     let h1 = c
         .find(Locator::Css("h1"))
         .await

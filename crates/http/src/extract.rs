@@ -68,6 +68,71 @@ fn serde_field(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::middleware::from_fn;
+    use actix_web::test::{TestRequest, call_service, init_service, read_body_json};
+    use actix_web::{App, HttpResponse};
+    use serde_json::Value;
+
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        count: u32,
+    }
+
+    async fn accept(_body: web::Json<Body>) -> HttpResponse {
+        HttpResponse::NoContent().finish()
+    }
+
+    /// Posts `body` through the same configuration and middleware the app uses.
+    async fn post(body: &'static str, content_type: &str, lang: &str) -> (u16, Value) {
+        let app = init_service(
+            App::new()
+                .app_data(json_config(64))
+                .route("/t", web::post().to(accept))
+                .wrap(from_fn(crate::middleware::localize_problems)),
+        )
+        .await;
+        let req = TestRequest::post()
+            .uri("/t")
+            .insert_header(("content-type", content_type))
+            .insert_header(("accept-language", lang))
+            .set_payload(body)
+            .to_request();
+        let res = call_service(&app, req).await;
+        let status = res.status().as_u16();
+        if status == 204 {
+            return (status, Value::Null);
+        }
+        assert_eq!(res.headers().get("content-type").unwrap(), "application/problem+json");
+        (status, read_body_json(res).await)
+    }
+
+    #[actix_web::test]
+    async fn each_way_a_body_can_be_wrong_has_its_status() {
+        assert_eq!(post(r#"{"email":"a@b.cn","count":1}"#, "application/json", "zh-CN").await.0, 204);
+
+        let (status, p) = post(r#"{"email": "#, "application/json", "en").await;
+        assert_eq!(status, 400);
+        assert!(p["detail"].as_str().unwrap().contains("not valid JSON"), "{p}");
+
+        let (status, p) = post(r#"{"count":1}"#, "application/json", "zh-CN").await;
+        assert_eq!(status, 422);
+        assert_eq!(p["errors"][0]["field"], "email");
+        assert_eq!(p["errors"][0]["code"], "required");
+        assert!(p["errors"][0]["message"].as_str().unwrap().contains("缺少必填字段"), "{p}");
+
+        let (status, p) = post(r#"{"email":"a@b.cn","count":"many"}"#, "application/json", "en").await;
+        assert_eq!(status, 422);
+        assert_eq!(p["errors"][0]["code"], "invalid");
+
+        let (status, p) = post(r#"{"email":"a-very-long-address-to-pass-the-limit@example.cn","count":1}"#, "application/json", "en").await;
+        assert_eq!(status, 413);
+        assert_eq!(p["title"], "Payload too large");
+
+        let (status, _) = post("email=a", "application/x-www-form-urlencoded", "en").await;
+        assert_eq!(status, 415);
+    }
 
     #[test]
     fn finds_the_field_serde_names() {

@@ -88,16 +88,16 @@ pub fn app(
 }
 
 /// Unknown paths: a problem for API clients, the 404 page for people.
-async fn not_found(req: HttpRequest) -> HttpResponse {
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if wants_html && !req.path().starts_with("/api/") {
-        web::not_found_page(locale::request_locale(&req))
+        Ok(web::not_found_page(locale::request_locale(&req)))
     } else {
-        actix_web::ResponseError::error_response(&ApiError::NotFound)
+        Err(ApiError::NotFound)
     }
 }
 

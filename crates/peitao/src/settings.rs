@@ -325,7 +325,7 @@ mod tests {
         let err = Settings::load(&sources("development", &[("PEITAO__MAIL__TRANSPORT", "pigeon")])).unwrap_err();
         assert!(err.0.contains("transport") || err.0.contains("pigeon"), "{err}");
         let err = Settings::load(&sources("development", &[("PEITAO__SERVER__PUBLIC_URL", "example.cn/")])).unwrap_err();
-        assert!(err.0.starts_with("configuration: server.public_url"), "{err}");
+        assert!(err.0.starts_with("server.public_url:"), "{err}");
         let err = RunEnv::parse("staging").unwrap_err();
         assert!(err.0.contains("PEITAO_ENV"), "{err}");
     }

@@ -7,6 +7,8 @@ mod error;
 pub mod needs;
 pub mod reference;
 pub mod seed;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod users;
 
 pub use db::{Backend, Db, DbOptions};

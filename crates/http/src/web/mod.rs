@@ -19,11 +19,20 @@ use crate::locale::request_locale;
 use layout::{Chrome, html};
 use text::NotFoundText;
 
-/// Registers the site's routes: `/`, `/static/{name}` and `/lang/{tag}`.
+/// Registers the site's routes: `/`, `/static/{name}` and `/lang/{tag}`. Pages and assets answer
+/// HEAD too (actix sends the headers without the body), as link checkers and proxies expect.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::home))
-        .route("/static/{name}", web::get().to(assets::asset))
-        .route("/lang/{tag}", web::get().to(lang::switch));
+    cfg.service(
+        web::resource("/")
+            .route(web::get().to(home::home))
+            .route(web::head().to(home::home)),
+    )
+    .service(
+        web::resource("/static/{name}")
+            .route(web::get().to(assets::asset))
+            .route(web::head().to(assets::asset)),
+    )
+    .route("/lang/{tag}", web::get().to(lang::switch));
 }
 
 #[derive(Template)]

@@ -31,8 +31,8 @@ fn header(res: &ServiceResponse, name: HeaderName) -> String {
 }
 
 async fn body(res: ServiceResponse) -> String {
-    let bytes = to_bytes(res.into_body()).await.unwrap();
-    String::from_utf8(bytes.to_vec()).unwrap()
+    let bytes = to_bytes(res.into_body()).await.expect("body");
+    String::from_utf8(bytes.to_vec()).expect("utf-8 body")
 }
 
 fn assert_html(res: &ServiceResponse) {
@@ -216,6 +216,21 @@ async fn stylesheet_is_cached_and_revalidated_by_etag() {
 }
 
 #[actix_web::test]
+async fn head_answers_headers_without_a_body() {
+    let res = get(TestRequest::default()
+        .method(actix_web::http::Method::HEAD)
+        .uri("/static/app.css"))
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!header(&res, header::ETAG).is_empty());
+    let res = get(TestRequest::default()
+        .method(actix_web::http::Method::HEAD)
+        .uri("/"))
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
 async fn favicon_is_svg() {
     let res = get(TestRequest::get().uri("/static/favicon.svg")).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -270,7 +285,7 @@ fn hostile_return_paths_are_escaped() {
         chrome: Chrome::new(Locale::En, "/\"><script>alert(1)</script>&x='"),
         t: HomeText::for_locale(Locale::En),
     };
-    let html = page.render().unwrap();
+    let html = page.render().expect("renders");
     assert!(!html.contains("<script"));
     assert!(!html.contains("\"><"));
     assert!(
