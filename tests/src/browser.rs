@@ -15,6 +15,9 @@ use serde_json::json;
 /// The viewport width every browser test starts with: a small phone.
 pub const PHONE_WIDTH: u64 = 360;
 
+/// What the browser asks for in `Accept-Language`, like a phone set to Chinese.
+pub const ACCEPT_LANGUAGE: &str = "zh-CN,zh";
+
 /// A chromedriver process plus one WebDriver session in a fresh, throwaway profile.
 pub struct Browser {
     pub client: fantoccini::Client,
@@ -67,8 +70,12 @@ impl Browser {
                         "touch": true,
                     },
                 },
+                // Our users are in China: ask for Chinese first, as their phones do
+                // (headless Chromium otherwise sends `Accept-Language: en-US`).
+                "prefs": { "intl.accept_languages": ACCEPT_LANGUAGE },
                 "args": [
                     "--headless=new",
+                    "--lang=zh-CN",
                     // Containers and CI run as root, where the sandbox cannot start.
                     "--no-sandbox",
                     "--disable-gpu",

@@ -10,12 +10,19 @@ use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 
 use super::{NewCapability, NewOrganization, new_id};
 use crate::entities::{capability, organization, organization_certification};
-use crate::{Db, StoreError, StoreResult};
+use crate::{Backend, Db, StoreError, StoreResult};
 
 /// Suppliers per transaction; each batch is also a progress step.
-const BATCH: usize = 1_000;
-/// Rows per insert statement, under SQLite's parameter limit for the widest table.
-const ROWS_PER_STATEMENT: usize = 300;
+const BATCH: usize = 5_000;
+/// Rows per insert statement: each backend's bound-parameter limit (SQLite 32,766; PostgreSQL
+/// 65,535) divided by the widest table's 18 columns, with room to spare. Fewer, larger statements
+/// matter most on PostgreSQL, where each is a network round trip.
+fn rows_per_statement(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 1_000,
+        Backend::Postgres => 2_500,
+    }
+}
 const CREDIT_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 const PROCESSES: &[&str] = &["冲压", "焊接", "注塑", "压铸", "机加工", "涂装", "总装", "SMT贴片", "热处理", "检测"];
@@ -112,14 +119,15 @@ pub async fn generate<R: Rng + Send>(
         }
         summary.organizations += orgs.len();
         summary.capabilities += caps.len();
+        let per_statement = rows_per_statement(db.backend());
         let txn = db.conn().begin().await?;
-        for chunk in chunks(orgs) {
+        for chunk in chunks(orgs, per_statement) {
             organization::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
         }
-        for chunk in chunks(certs) {
+        for chunk in chunks(certs, per_statement) {
             organization_certification::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
         }
-        for chunk in chunks(caps) {
+        for chunk in chunks(caps, per_statement) {
             capability::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
         }
         txn.commit().await?;
@@ -129,10 +137,10 @@ pub async fn generate<R: Rng + Send>(
     Ok(summary)
 }
 
-fn chunks<T>(mut rows: Vec<T>) -> Vec<Vec<T>> {
+fn chunks<T>(mut rows: Vec<T>, size: usize) -> Vec<Vec<T>> {
     let mut out = Vec::new();
     while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
+        let rest = rows.split_off(rows.len().min(size));
         out.push(std::mem::replace(&mut rows, rest));
     }
     out
@@ -166,7 +174,7 @@ mod tests {
     #[test]
     fn chunks_keep_every_row() {
         let rows: Vec<usize> = (0..701).collect();
-        let parts = chunks(rows);
+        let parts = chunks(rows, 300);
         assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [300, 300, 101]);
         assert_eq!(parts.concat(), (0..701).collect::<Vec<_>>());
     }
