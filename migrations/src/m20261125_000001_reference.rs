@@ -21,7 +21,13 @@ impl MigrationTrait for Migration {
                     .col(string("name_en"))
                     // Keeps the file's order, which is the order people expect to browse in.
                     .col(integer("position"))
-                    .foreign_key(&mut fk("categories", "parent", "categories", "code", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "categories",
+                        "parent",
+                        "categories",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -36,7 +42,13 @@ impl MigrationTrait for Migration {
                     .col(double("lat"))
                     .col(double("lon"))
                     .col(boolean("own_centroid"))
-                    .foreign_key(&mut fk("regions", "parent", "regions", "code", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "regions",
+                        "parent",
+                        "regions",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -59,8 +71,20 @@ impl MigrationTrait for Migration {
                     .col(string_len("zone_code", 32))
                     .col(string_len("region_code", 6))
                     .primary_key(Index::create().col("zone_code").col("region_code"))
-                    .foreign_key(&mut fk("zone_members", "zone_code", "zones", "code", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("zone_members", "region_code", "regions", "code", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "zone_members",
+                        "zone_code",
+                        "zones",
+                        "code",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "zone_members",
+                        "region_code",
+                        "regions",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -79,6 +103,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_all(manager, &["certifications", "zone_members", "zones", "regions", "categories"]).await
+        drop_all(
+            manager,
+            &[
+                "certifications",
+                "zone_members",
+                "zones",
+                "regions",
+                "categories",
+            ],
+        )
+        .await
     }
 }

@@ -33,7 +33,13 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null("suspended_at"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut fk("organizations", "region_code", "regions", "code", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "organizations",
+                        "region_code",
+                        "regions",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -46,9 +52,25 @@ impl MigrationTrait for Migration {
                     .col(string_len("certification_code", 32))
                     .col(string_len_null("certificate_no", 100))
                     .col(date("expires_on"))
-                    .primary_key(Index::create().col("organization_id").col("certification_code"))
-                    .foreign_key(&mut fk("organization_certifications", "organization_id", "organizations", "id", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("organization_certifications", "certification_code", "certifications", "code", ForeignKeyAction::Restrict))
+                    .primary_key(
+                        Index::create()
+                            .col("organization_id")
+                            .col("certification_code"),
+                    )
+                    .foreign_key(&mut fk(
+                        "organization_certifications",
+                        "organization_id",
+                        "organizations",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "organization_certifications",
+                        "certification_code",
+                        "certifications",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -62,8 +84,20 @@ impl MigrationTrait for Migration {
                     .col(string_len_null("name_en", 200))
                     .col(string_len("region_code", 6))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut fk("plants", "organization_id", "organizations", "id", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("plants", "region_code", "regions", "code", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "plants",
+                        "organization_id",
+                        "organizations",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "plants",
+                        "region_code",
+                        "regions",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -83,7 +117,13 @@ impl MigrationTrait for Migration {
                     .col(string_len("email_frequency", 16))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut fk("users", "organization_id", "organizations", "id", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "users",
+                        "organization_id",
+                        "organizations",
+                        "id",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -91,6 +131,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_all(manager, &["users", "plants", "organization_certifications", "organizations"]).await
+        drop_all(
+            manager,
+            &[
+                "users",
+                "plants",
+                "organization_certifications",
+                "organizations",
+            ],
+        )
+        .await
     }
 }

@@ -30,8 +30,20 @@ impl MigrationTrait for Migration {
                     .col(string_len("status", 16))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut fk("capabilities", "organization_id", "organizations", "id", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("capabilities", "category_code", "categories", "code", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "capabilities",
+                        "organization_id",
+                        "organizations",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "capabilities",
+                        "category_code",
+                        "categories",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -58,10 +70,34 @@ impl MigrationTrait for Migration {
                     .col(string_len("status", 16))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut fk("needs", "organization_id", "organizations", "id", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("needs", "plant_id", "plants", "id", ForeignKeyAction::SetNull))
-                    .foreign_key(&mut fk("needs", "category_code", "categories", "code", ForeignKeyAction::Restrict))
-                    .foreign_key(&mut fk("needs", "delivery_region_code", "regions", "code", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "needs",
+                        "organization_id",
+                        "organizations",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "needs",
+                        "plant_id",
+                        "plants",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "needs",
+                        "category_code",
+                        "categories",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "needs",
+                        "delivery_region_code",
+                        "regions",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;

@@ -1,5 +1,7 @@
 //! The foundation, through the real server: reference data as api.md promises it, operational
 //! endpoints, and problem+json for everything that goes wrong, in both languages.
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use peitao_tests::TestApp;
 use serde_json::Value;

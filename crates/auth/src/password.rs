@@ -45,10 +45,18 @@ fn hasher(cost: HashCost) -> Result<Argon2<'static>, PasswordError> {
 pub fn check_new(password: &str, email: Option<&Email>) -> Result<(), Invalid> {
     let chars = password.chars().count();
     if chars < MIN_CHARS {
-        return Err(Invalid::new("password.too_short", "密码至少需要 10 个字符。", "The password needs at least 10 characters."));
+        return Err(Invalid::new(
+            "password.too_short",
+            "密码至少需要 10 个字符。",
+            "The password needs at least 10 characters.",
+        ));
     }
     if chars > MAX_CHARS {
-        return Err(Invalid::new("password.too_long", "密码最多 128 个字符。", "The password may have at most 128 characters."));
+        return Err(Invalid::new(
+            "password.too_long",
+            "密码最多 128 个字符。",
+            "The password may have at most 128 characters.",
+        ));
     }
     if let Some(email) = email {
         let local = email.local_part().to_lowercase();
@@ -89,8 +97,11 @@ pub async fn hash(password: String, cost: HashCost) -> Result<String, PasswordEr
 /// with either cost verify.
 pub async fn verify(password: String, stored_hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored_hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&stored_hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     })
     .await
     .unwrap_or(false)
@@ -102,7 +113,9 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_and_verify() {
-        let h = hash("correct horse battery".into(), HashCost::Fast).await.unwrap();
+        let h = hash("correct horse battery".into(), HashCost::Fast)
+            .await
+            .unwrap();
         assert!(h.starts_with("$argon2id$"), "{h}");
         assert!(verify("correct horse battery".into(), h.clone()).await);
         assert!(!verify("wrong horse battery".into(), h).await);
@@ -118,10 +131,21 @@ mod tests {
     #[test]
     fn rules_for_new_passwords() {
         let email = Email::parse("zhang.wei@example.cn").unwrap();
-        assert_eq!(check_new("short", None).unwrap_err().code, "password.too_short");
-        assert_eq!(check_new(&"长".repeat(129), None).unwrap_err().code, "password.too_long");
+        assert_eq!(
+            check_new("short", None).unwrap_err().code,
+            "password.too_short"
+        );
+        assert_eq!(
+            check_new(&"长".repeat(129), None).unwrap_err().code,
+            "password.too_long"
+        );
         assert!(check_new(&"长".repeat(10), None).is_ok());
-        assert_eq!(check_new("my-ZHANG.WEI-secret", Some(&email)).unwrap_err().code, "password.contains_email");
+        assert_eq!(
+            check_new("my-ZHANG.WEI-secret", Some(&email))
+                .unwrap_err()
+                .code,
+            "password.contains_email"
+        );
         assert!(check_new("a perfectly fine one", Some(&email)).is_ok());
     }
 }

@@ -113,8 +113,18 @@ impl ReferenceData {
         zones: Vec<Zone>,
         certifications: Vec<Certification>,
     ) -> ReferenceData {
-        let region_index = regions.iter().enumerate().map(|(i, r)| (r.code.clone(), i)).collect();
-        ReferenceData { categories, regions, zones, certifications, region_index }
+        let region_index = regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.code.clone(), i))
+            .collect();
+        ReferenceData {
+            categories,
+            regions,
+            zones,
+            certifications,
+            region_index,
+        }
     }
 
     #[must_use]
@@ -183,7 +193,7 @@ fn records(
         .collect()
 }
 
-fn field<'r>(record: &'r csv::StringRecord, i: usize) -> &'r str {
+fn field(record: &csv::StringRecord, i: usize) -> &str {
     record.get(i).unwrap_or("").trim()
 }
 

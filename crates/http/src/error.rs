@@ -20,12 +20,18 @@ pub struct Text {
 impl Text {
     #[must_use]
     pub const fn fixed(zh: &'static str, en: &'static str) -> Text {
-        Text { zh: Cow::Borrowed(zh), en: Cow::Borrowed(en) }
+        Text {
+            zh: Cow::Borrowed(zh),
+            en: Cow::Borrowed(en),
+        }
     }
 
     #[must_use]
     pub fn new(zh: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> Text {
-        Text { zh: zh.into(), en: en.into() }
+        Text {
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
 
     #[must_use]
@@ -125,18 +131,96 @@ impl ApiError {
     /// The problem's `type` (a URI reference), title and default detail.
     fn describe(&self) -> (&'static str, Text, Text) {
         match self {
-            ApiError::BadRequest(_) => ("/problems/bad-request", Text::fixed("请求格式有误", "Bad request"), Text::fixed("无法读取请求。", "The request could not be read.")),
-            ApiError::Unauthorized => ("/problems/unauthorized", Text::fixed("未登录或登录已失效", "Unauthorized"), Text::fixed("请先登录,或重新登录后再试。", "Log in, or log in again, and retry.")),
-            ApiError::Forbidden(_) => ("/problems/forbidden", Text::fixed("无权执行此操作", "Forbidden"), Text::fixed("您的账号不能执行此操作。", "Your account may not do this.")),
-            ApiError::NotFound => ("/problems/not-found", Text::fixed("未找到", "Not found"), Text::fixed("请求的资源不存在,或您无权查看。", "The resource does not exist, or you may not see it.")),
-            ApiError::MethodNotAllowed => ("/problems/method-not-allowed", Text::fixed("不支持的请求方法", "Method not allowed"), Text::fixed("该地址不支持此请求方法。", "This address does not accept that method.")),
-            ApiError::Conflict(_) => ("/problems/conflict", Text::fixed("与现有数据冲突", "Conflict"), Text::fixed("该操作与当前状态冲突。", "The change conflicts with the current state.")),
-            ApiError::PayloadTooLarge => ("/problems/payload-too-large", Text::fixed("请求内容过大", "Payload too large"), Text::fixed("请求内容超过了允许的大小。", "The request body is larger than allowed.")),
-            ApiError::UnsupportedMediaType => ("/problems/unsupported-media-type", Text::fixed("不支持的内容类型", "Unsupported media type"), Text::fixed("请以 application/json 发送请求内容。", "Send the body as application/json.")),
-            ApiError::Validation(_) => ("/problems/validation", Text::fixed("提交的内容有误", "Invalid fields"), Text::fixed("部分字段未通过校验,请根据提示修改。", "Some fields were refused; see errors.")),
-            ApiError::RateLimited { .. } => ("/problems/rate-limited", Text::fixed("请求过于频繁", "Too many requests"), Text::fixed("尝试次数过多,请稍后再试。", "Too many attempts; try again later.")),
-            ApiError::Unavailable => ("/problems/unavailable", Text::fixed("服务暂时不可用", "Service unavailable"), Text::fixed("依赖的服务暂时不可用,请稍后重试。", "A service we depend on is down; retry shortly.")),
-            ApiError::Internal => ("/problems/internal", Text::fixed("服务器内部错误", "Internal error"), Text::fixed("出现了意外错误,我们已记录。", "Something unexpected went wrong; it has been logged.")),
+            ApiError::BadRequest(_) => (
+                "/problems/bad-request",
+                Text::fixed("请求格式有误", "Bad request"),
+                Text::fixed("无法读取请求。", "The request could not be read."),
+            ),
+            ApiError::Unauthorized => (
+                "/problems/unauthorized",
+                Text::fixed("未登录或登录已失效", "Unauthorized"),
+                Text::fixed(
+                    "请先登录,或重新登录后再试。",
+                    "Log in, or log in again, and retry.",
+                ),
+            ),
+            ApiError::Forbidden(_) => (
+                "/problems/forbidden",
+                Text::fixed("无权执行此操作", "Forbidden"),
+                Text::fixed("您的账号不能执行此操作。", "Your account may not do this."),
+            ),
+            ApiError::NotFound => (
+                "/problems/not-found",
+                Text::fixed("未找到", "Not found"),
+                Text::fixed(
+                    "请求的资源不存在,或您无权查看。",
+                    "The resource does not exist, or you may not see it.",
+                ),
+            ),
+            ApiError::MethodNotAllowed => (
+                "/problems/method-not-allowed",
+                Text::fixed("不支持的请求方法", "Method not allowed"),
+                Text::fixed(
+                    "该地址不支持此请求方法。",
+                    "This address does not accept that method.",
+                ),
+            ),
+            ApiError::Conflict(_) => (
+                "/problems/conflict",
+                Text::fixed("与现有数据冲突", "Conflict"),
+                Text::fixed(
+                    "该操作与当前状态冲突。",
+                    "The change conflicts with the current state.",
+                ),
+            ),
+            ApiError::PayloadTooLarge => (
+                "/problems/payload-too-large",
+                Text::fixed("请求内容过大", "Payload too large"),
+                Text::fixed(
+                    "请求内容超过了允许的大小。",
+                    "The request body is larger than allowed.",
+                ),
+            ),
+            ApiError::UnsupportedMediaType => (
+                "/problems/unsupported-media-type",
+                Text::fixed("不支持的内容类型", "Unsupported media type"),
+                Text::fixed(
+                    "请以 application/json 发送请求内容。",
+                    "Send the body as application/json.",
+                ),
+            ),
+            ApiError::Validation(_) => (
+                "/problems/validation",
+                Text::fixed("提交的内容有误", "Invalid fields"),
+                Text::fixed(
+                    "部分字段未通过校验,请根据提示修改。",
+                    "Some fields were refused; see errors.",
+                ),
+            ),
+            ApiError::RateLimited { .. } => (
+                "/problems/rate-limited",
+                Text::fixed("请求过于频繁", "Too many requests"),
+                Text::fixed(
+                    "尝试次数过多,请稍后再试。",
+                    "Too many attempts; try again later.",
+                ),
+            ),
+            ApiError::Unavailable => (
+                "/problems/unavailable",
+                Text::fixed("服务暂时不可用", "Service unavailable"),
+                Text::fixed(
+                    "依赖的服务暂时不可用,请稍后重试。",
+                    "A service we depend on is down; retry shortly.",
+                ),
+            ),
+            ApiError::Internal => (
+                "/problems/internal",
+                Text::fixed("服务器内部错误", "Internal error"),
+                Text::fixed(
+                    "出现了意外错误,我们已记录。",
+                    "Something unexpected went wrong; it has been logged.",
+                ),
+            ),
         }
     }
 
@@ -145,18 +229,30 @@ impl ApiError {
     pub fn to_response(&self, locale: Locale) -> HttpResponse {
         let (kind, title, default_detail) = self.describe();
         let detail = match self {
-            ApiError::BadRequest(t) | ApiError::Forbidden(t) | ApiError::Conflict(t) => t.get(locale),
+            ApiError::BadRequest(t) | ApiError::Forbidden(t) | ApiError::Conflict(t) => {
+                t.get(locale)
+            }
             _ => default_detail.get(locale),
         };
         let errors = match self {
             ApiError::Validation(fields) => fields
                 .iter()
-                .map(|f| ProblemField { field: &f.field, code: &f.code, message: f.message.get(locale) })
+                .map(|f| ProblemField {
+                    field: &f.field,
+                    code: &f.code,
+                    message: f.message.get(locale),
+                })
                 .collect(),
             _ => Vec::new(),
         };
         let status = self.status_code();
-        let problem = Problem { kind, title: title.get(locale), status: status.as_u16(), detail, errors };
+        let problem = Problem {
+            kind,
+            title: title.get(locale),
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
         let mut response = HttpResponse::build(status);
         response
             .content_type("application/problem+json")
@@ -178,14 +274,22 @@ impl ApiError {
     pub fn for_status(status: StatusCode) -> ApiError {
         match status.as_u16() {
             401 => ApiError::Unauthorized,
-            403 => ApiError::Forbidden(Text::fixed("您的账号不能执行此操作。", "Your account may not do this.")),
+            403 => ApiError::Forbidden(Text::fixed(
+                "您的账号不能执行此操作。",
+                "Your account may not do this.",
+            )),
             404 => ApiError::NotFound,
             405 => ApiError::MethodNotAllowed,
             413 => ApiError::PayloadTooLarge,
             415 => ApiError::UnsupportedMediaType,
-            429 => ApiError::RateLimited { retry_after_secs: 60 },
+            429 => ApiError::RateLimited {
+                retry_after_secs: 60,
+            },
             503 => ApiError::Unavailable,
-            s if (400..500).contains(&s) => ApiError::BadRequest(Text::fixed("无法读取请求。", "The request could not be read.")),
+            s if (400..500).contains(&s) => ApiError::BadRequest(Text::fixed(
+                "无法读取请求。",
+                "The request could not be read.",
+            )),
             _ => ApiError::Internal,
         }
     }
@@ -222,7 +326,9 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%cause, "database unavailable");
                 ApiError::Unavailable
             }
-            StoreError::Conflict(_) => ApiError::Conflict(Text::fixed("该记录已存在。", "That record already exists.")),
+            StoreError::Conflict(_) => {
+                ApiError::Conflict(Text::fixed("该记录已存在。", "That record already exists."))
+            }
             StoreError::NotFound(_) => ApiError::NotFound,
             other => {
                 tracing::error!(error = %other, "store error");

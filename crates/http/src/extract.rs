@@ -9,7 +9,9 @@ use crate::error::{ApiError, FieldError, Text};
 /// JSON bodies: the size limit and the problem for each way a body can be wrong.
 #[must_use]
 pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default().limit(limit).error_handler(|err, _req: &HttpRequest| json_error(&err).into())
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req: &HttpRequest| json_error(&err).into())
 }
 
 /// Query strings that do not fit the handler's type.
@@ -17,12 +19,19 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req: &HttpRequest| {
         let QueryPayloadError::Deserialize(e) = &err else {
-            return ApiError::BadRequest(Text::fixed("查询参数有误。", "The query string could not be read.")).into();
+            return ApiError::BadRequest(Text::fixed(
+                "查询参数有误。",
+                "The query string could not be read.",
+            ))
+            .into();
         };
         ApiError::Validation(vec![FieldError {
             field: serde_field(&e.to_string()).unwrap_or_else(|| "query".to_owned()),
             code: "invalid".to_owned(),
-            message: Text::new(format!("查询参数有误:{e}"), format!("Invalid query parameter: {e}")),
+            message: Text::new(
+                format!("查询参数有误:{e}"),
+                format!("Invalid query parameter: {e}"),
+            ),
         }])
         .into()
     })
@@ -36,25 +45,54 @@ pub fn path_config() -> web::PathConfig {
 
 fn json_error(err: &JsonPayloadError) -> ApiError {
     match err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge
+        }
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             let text = e.to_string();
             let field = serde_field(&text).unwrap_or_else(|| "body".to_owned());
             let (code, zh, en) = if text.starts_with("missing field") {
-                ("required", format!("缺少必填字段 {field}。"), format!("{field} is required."))
+                (
+                    "required",
+                    format!("缺少必填字段 {field}。"),
+                    format!("{field} is required."),
+                )
             } else if text.starts_with("unknown field") {
-                ("unknown", format!("不认识的字段 {field}。"), format!("{field} is not a known field."))
+                (
+                    "unknown",
+                    format!("不认识的字段 {field}。"),
+                    format!("{field} is not a known field."),
+                )
             } else {
-                ("invalid", format!("字段 {field} 的类型或取值有误。"), format!("{field} has the wrong type or value."))
+                (
+                    "invalid",
+                    format!("字段 {field} 的类型或取值有误。"),
+                    format!("{field} has the wrong type or value."),
+                )
             };
-            ApiError::Validation(vec![FieldError { field, code: code.to_owned(), message: Text::new(zh, en) }])
+            ApiError::Validation(vec![FieldError {
+                field,
+                code: code.to_owned(),
+                message: Text::new(zh, en),
+            }])
         }
         JsonPayloadError::Deserialize(e) => ApiError::BadRequest(Text::new(
-            format!("请求内容不是有效的 JSON(第 {} 行第 {} 列)。", e.line(), e.column()),
-            format!("The body is not valid JSON (line {}, column {}).", e.line(), e.column()),
+            format!(
+                "请求内容不是有效的 JSON(第 {} 行第 {} 列)。",
+                e.line(),
+                e.column()
+            ),
+            format!(
+                "The body is not valid JSON (line {}, column {}).",
+                e.line(),
+                e.column()
+            ),
         )),
-        _ => ApiError::BadRequest(Text::fixed("无法读取请求内容。", "The request body could not be read.")),
+        _ => ApiError::BadRequest(Text::fixed(
+            "无法读取请求内容。",
+            "The request body could not be read.",
+        )),
     }
 }
 
@@ -104,29 +142,60 @@ mod tests {
         if status == 204 {
             return (status, Value::Null);
         }
-        assert_eq!(res.headers().get("content-type").unwrap(), "application/problem+json");
+        assert_eq!(
+            res.headers().get("content-type").unwrap(),
+            "application/problem+json"
+        );
         (status, read_body_json(res).await)
     }
 
     #[actix_web::test]
     async fn each_way_a_body_can_be_wrong_has_its_status() {
-        assert_eq!(post(r#"{"email":"a@b.cn","count":1}"#, "application/json", "zh-CN").await.0, 204);
+        assert_eq!(
+            post(
+                r#"{"email":"a@b.cn","count":1}"#,
+                "application/json",
+                "zh-CN"
+            )
+            .await
+            .0,
+            204
+        );
 
         let (status, p) = post(r#"{"email": "#, "application/json", "en").await;
         assert_eq!(status, 400);
-        assert!(p["detail"].as_str().unwrap().contains("not valid JSON"), "{p}");
+        assert!(
+            p["detail"].as_str().unwrap().contains("not valid JSON"),
+            "{p}"
+        );
 
         let (status, p) = post(r#"{"count":1}"#, "application/json", "zh-CN").await;
         assert_eq!(status, 422);
         assert_eq!(p["errors"][0]["field"], "email");
         assert_eq!(p["errors"][0]["code"], "required");
-        assert!(p["errors"][0]["message"].as_str().unwrap().contains("缺少必填字段"), "{p}");
+        assert!(
+            p["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("缺少必填字段"),
+            "{p}"
+        );
 
-        let (status, p) = post(r#"{"email":"a@b.cn","count":"many"}"#, "application/json", "en").await;
+        let (status, p) = post(
+            r#"{"email":"a@b.cn","count":"many"}"#,
+            "application/json",
+            "en",
+        )
+        .await;
         assert_eq!(status, 422);
         assert_eq!(p["errors"][0]["code"], "invalid");
 
-        let (status, p) = post(r#"{"email":"a-very-long-address-to-pass-the-limit@example.cn","count":1}"#, "application/json", "en").await;
+        let (status, p) = post(
+            r#"{"email":"a-very-long-address-to-pass-the-limit@example.cn","count":1}"#,
+            "application/json",
+            "en",
+        )
+        .await;
         assert_eq!(status, 413);
         assert_eq!(p["title"], "Payload too large");
 
@@ -136,7 +205,10 @@ mod tests {
 
     #[test]
     fn finds_the_field_serde_names() {
-        assert_eq!(serde_field("missing field `email` at line 1 column 2").as_deref(), Some("email"));
+        assert_eq!(
+            serde_field("missing field `email` at line 1 column 2").as_deref(),
+            Some("email")
+        );
         assert_eq!(serde_field("invalid type: string"), None);
     }
 }

@@ -25,12 +25,18 @@ pub async fn localize_problems(
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_boxed_body());
     }
-    let api_error = res.response().error().and_then(|e| e.as_error::<ApiError>()).cloned();
+    let api_error = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .cloned();
     let has_document = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/problem+json"));
+        .is_some_and(|ct| {
+            ct.starts_with("text/html") || ct.starts_with("application/problem+json")
+        });
     let problem = match api_error {
         Some(e) => e,
         None if has_document => return Ok(res.map_into_boxed_body()),
@@ -40,7 +46,10 @@ pub async fn localize_problems(
     let mut fresh = problem.to_response(locale);
     // Keep headers set on the way out (request id, security headers added later are fine too).
     for (name, value) in old.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !fresh.headers().contains_key(name) {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && !fresh.headers().contains_key(name)
+        {
             fresh.headers_mut().insert(name.clone(), value.clone());
         }
     }
@@ -72,13 +81,17 @@ pub async fn record_metrics(
     let started = Instant::now();
     let method = req.method().to_string();
     let res = next.call(req).await?;
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let labels = [
         ("method", method),
         ("route", route),
         ("status", res.status().as_u16().to_string()),
     ];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
     Ok(res)
 }

@@ -89,11 +89,32 @@ mod tests {
     #[test]
     fn parses_the_documented_commands() {
         let cli = Cli::try_parse_from(["peitao", "serve", "--demo"]).unwrap();
-        assert!(matches!(cli.command, Command::Serve(ServeArgs { demo: true })));
+        assert!(matches!(
+            cli.command,
+            Command::Serve(ServeArgs { demo: true })
+        ));
         let cli = Cli::try_parse_from(["peitao", "seed", "--synthetic", "100000"]).unwrap();
-        assert!(matches!(cli.command, Command::Seed(SeedArgs { synthetic: Some(100_000), .. })));
-        let cli = Cli::try_parse_from(["peitao", "staff", "create", "--email", "a@b.cn", "--display-name", "王芳"]).unwrap();
-        assert!(matches!(cli.command, Command::Staff(StaffCommand::Create(_))));
+        assert!(matches!(
+            cli.command,
+            Command::Seed(SeedArgs {
+                synthetic: Some(100_000),
+                ..
+            })
+        ));
+        let cli = Cli::try_parse_from([
+            "peitao",
+            "staff",
+            "create",
+            "--email",
+            "a@b.cn",
+            "--display-name",
+            "王芳",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Staff(StaffCommand::Create(_))
+        ));
         assert!(Cli::try_parse_from(["peitao", "seed", "--rng-seed", "1"]).is_err());
     }
 }

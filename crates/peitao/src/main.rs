@@ -32,7 +32,10 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(&settings.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -85,7 +88,11 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         app.port(),
         settings.server.public_url
     );
-    tracing::info!(port = app.port(), worker = settings.worker.enabled, "serving");
+    tracing::info!(
+        port = app.port(),
+        worker = settings.worker.enabled,
+        "serving"
+    );
     app.run_until_stopped().await?;
     println!("stopped");
     Ok(())
@@ -98,7 +105,9 @@ fn print_demo(report: &DemoReport) {
             s.organizations, s.users, s.capabilities, s.needs
         ),
         DemoOutcome::SkippedNotEmpty => {
-            println!("数据库已有企业,未重复载入演示数据 / the database already has organizations; demo world not loaded again");
+            println!(
+                "数据库已有企业,未重复载入演示数据 / the database already has organizations; demo world not loaded again"
+            );
         }
     }
     let w = &report.world;
@@ -124,13 +133,14 @@ async fn run_worker(settings: Settings) -> anyhow::Result<()> {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -155,8 +165,10 @@ async fn seed(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
         let started = Instant::now();
         let bar = indicatif::ProgressBar::new(count as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} suppliers  {per_sec}  ETA {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} suppliers  {per_sec}  ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         let mut rng = match args.rng_seed {
             Some(seed) => rand::rngs::StdRng::seed_from_u64(seed),
@@ -180,18 +192,31 @@ async fn seed(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
 
 async fn create_staff(settings: Settings, args: StaffCreateArgs) -> anyhow::Result<()> {
     let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {}", e.en))?;
-    let locale: Locale = args.locale.parse().map_err(|_| anyhow::anyhow!("--locale must be zh-CN or en"))?;
+    let locale: Locale = args
+        .locale
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--locale must be zh-CN or en"))?;
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
     let secret = line.trim_end_matches(['\r', '\n']).to_owned();
-    password::check_new(&secret, Some(&email)).map_err(|e| anyhow::anyhow!("password: {}", e.en))?;
+    password::check_new(&secret, Some(&email))
+        .map_err(|e| anyhow::anyhow!("password: {}", e.en))?;
     if args.display_name.trim().is_empty() {
         bail!("--display-name must not be empty");
     }
     let (db, _) = startup::prepare_database(&settings).await?;
     let hash = password::hash(secret, HashCost::Owasp).await?;
     let role = if args.admin { Role::Admin } else { Role::Staff };
-    let staff = NewStaff { email: email.clone(), display_name: args.display_name.trim().to_owned(), password_hash: hash, role, locale };
+    let staff = NewStaff {
+        email: email.clone(),
+        display_name: args.display_name.trim().to_owned(),
+        password_hash: hash,
+        role,
+        locale,
+    };
     match users::create_staff(&db, staff, chrono::Utc::now()).await {
         Ok(id) => println!("created {} {} ({id})", role.as_str(), email),
         Err(StoreError::Conflict(_)) => bail!("an account with the email {email} already exists"),

@@ -162,7 +162,9 @@ impl Sources {
             env: std::env::var("PEITAO_ENV").ok(),
             config_dir: std::env::var_os("PEITAO_CONFIG_DIR").map(PathBuf::from),
             extra_file,
-            vars: std::env::vars().filter(|(k, _)| k.starts_with("PEITAO__")).collect(),
+            vars: std::env::vars()
+                .filter(|(k, _)| k.starts_with("PEITAO__"))
+                .collect(),
         }
     }
 }
@@ -174,7 +176,10 @@ impl Settings {
     /// The first problem, naming the key (`server.port`, `PEITAO_ENV` ...).
     pub fn load(sources: &Sources) -> Result<Settings, SettingsError> {
         let env = RunEnv::parse(sources.env.as_deref().unwrap_or(""))?;
-        let dir = sources.config_dir.clone().unwrap_or_else(|| PathBuf::from("config"));
+        let dir = sources
+            .config_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("config"));
         let mut builder = Config::builder()
             .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
             .add_source(File::from_str(env.overrides(), FileFormat::Toml))
@@ -182,7 +187,10 @@ impl Settings {
             .add_source(File::from(dir.join(format!("{}.toml", env.name()))).required(false));
         if let Some(extra) = &sources.extra_file {
             if !extra.exists() {
-                return Err(SettingsError(format!("--config {} does not exist", extra.display())));
+                return Err(SettingsError(format!(
+                    "--config {} does not exist",
+                    extra.display()
+                )));
             }
             builder = builder.add_source(File::from(extra.as_path()));
         }
@@ -195,7 +203,9 @@ impl Settings {
                 .source(Some(vars)),
         );
         let raw = builder.build().map_err(|e| SettingsError(e.to_string()))?;
-        let mut settings: Settings = raw.try_deserialize().map_err(|e| SettingsError(explain(&e)))?;
+        let mut settings: Settings = raw
+            .try_deserialize()
+            .map_err(|e| SettingsError(explain(&e)))?;
         settings.env = env;
         settings.resolve_secret_file()?;
         settings.validate()?;
@@ -207,9 +217,8 @@ impl Settings {
             return Ok(());
         }
         let path = Path::new(&self.auth.jwt_secret_file);
-        let secret = std::fs::read_to_string(path).map_err(|e| {
-            SettingsError(format!("auth.jwt_secret_file {}: {e}", path.display()))
-        })?;
+        let secret = std::fs::read_to_string(path)
+            .map_err(|e| SettingsError(format!("auth.jwt_secret_file {}: {e}", path.display())))?;
         self.auth.jwt_secret = secret.trim().to_owned();
         Ok(())
     }
@@ -225,7 +234,10 @@ impl Settings {
         }
         let url = self.server.public_url.as_str();
         if !(url.starts_with("http://") || url.starts_with("https://")) || url.ends_with('/') {
-            return fail("server.public_url", "must be an http:// or https:// URL without a trailing slash");
+            return fail(
+                "server.public_url",
+                "must be an http:// or https:// URL without a trailing slash",
+            );
         }
         if self.server.body_limit_bytes < 1024 {
             return fail("server.body_limit_bytes", "must be at least 1024");
@@ -240,18 +252,28 @@ impl Settings {
             return fail("database.max_connections", "must be at least 1");
         }
         if self.mail.transport == MailTransport::Smtp
-            && !(self.mail.smtp_url.starts_with("smtp://") || self.mail.smtp_url.starts_with("smtps://"))
+            && !(self.mail.smtp_url.starts_with("smtp://")
+                || self.mail.smtp_url.starts_with("smtps://"))
         {
             return fail("mail.smtp_url", "must start with smtp:// or smtps://");
         }
         if !self.mail.from.contains('@') {
-            return fail("mail.from", "must hold an email address, e.g. 配套 Peitao <noreply@example.cn>");
+            return fail(
+                "mail.from",
+                "must hold an email address, e.g. 配套 Peitao <noreply@example.cn>",
+            );
         }
         if self.auth.jwt_secret.len() < 32 {
-            return fail("auth.jwt_secret", "must be at least 32 bytes (set PEITAO__AUTH__JWT_SECRET or auth.jwt_secret_file)");
+            return fail(
+                "auth.jwt_secret",
+                "must be at least 32 bytes (set PEITAO__AUTH__JWT_SECRET or auth.jwt_secret_file)",
+            );
         }
         if self.env == RunEnv::Production && self.auth.jwt_secret == DEVELOPMENT_JWT_SECRET {
-            return fail("auth.jwt_secret", "the development secret is refused in production");
+            return fail(
+                "auth.jwt_secret",
+                "the development secret is refused in production",
+            );
         }
         if !(1..=60).contains(&self.auth.access_token_minutes) {
             return fail("auth.access_token_minutes", "must be between 1 and 60");
@@ -286,7 +308,10 @@ mod tests {
             env: Some(env.to_owned()),
             config_dir: Some(PathBuf::from("/nonexistent-peitao-config")),
             extra_file: None,
-            vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            vars: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         }
     }
 
@@ -304,7 +329,11 @@ mod tests {
     fn environment_variables_override_with_double_underscores() {
         let s = Settings::load(&sources(
             "development",
-            &[("PEITAO__SERVER__PORT", "9090"), ("PEITAO__MAIL__TRANSPORT", "smtp"), ("PEITAO__WORKER__ENABLED", "false")],
+            &[
+                ("PEITAO__SERVER__PORT", "9090"),
+                ("PEITAO__MAIL__TRANSPORT", "smtp"),
+                ("PEITAO__WORKER__ENABLED", "false"),
+            ],
         ))
         .unwrap();
         assert_eq!(s.server.port, 9090);
@@ -314,17 +343,33 @@ mod tests {
 
     #[test]
     fn a_misspelt_key_is_named() {
-        let err = Settings::load(&sources("development", &[("PEITAO__SERVER__PROT", "1")])).unwrap_err();
+        let err =
+            Settings::load(&sources("development", &[("PEITAO__SERVER__PROT", "1")])).unwrap_err();
         assert!(err.0.contains("prot"), "{err}");
     }
 
     #[test]
     fn a_bad_value_names_its_key() {
-        let err = Settings::load(&sources("development", &[("PEITAO__SERVER__PORT", "eighty")])).unwrap_err();
+        let err = Settings::load(&sources(
+            "development",
+            &[("PEITAO__SERVER__PORT", "eighty")],
+        ))
+        .unwrap_err();
         assert!(err.0.contains("port"), "{err}");
-        let err = Settings::load(&sources("development", &[("PEITAO__MAIL__TRANSPORT", "pigeon")])).unwrap_err();
-        assert!(err.0.contains("transport") || err.0.contains("pigeon"), "{err}");
-        let err = Settings::load(&sources("development", &[("PEITAO__SERVER__PUBLIC_URL", "example.cn/")])).unwrap_err();
+        let err = Settings::load(&sources(
+            "development",
+            &[("PEITAO__MAIL__TRANSPORT", "pigeon")],
+        ))
+        .unwrap_err();
+        assert!(
+            err.0.contains("transport") || err.0.contains("pigeon"),
+            "{err}"
+        );
+        let err = Settings::load(&sources(
+            "development",
+            &[("PEITAO__SERVER__PUBLIC_URL", "example.cn/")],
+        ))
+        .unwrap_err();
         assert!(err.0.starts_with("server.public_url:"), "{err}");
         let err = RunEnv::parse("staging").unwrap_err();
         assert!(err.0.contains("PEITAO_ENV"), "{err}");
@@ -334,9 +379,20 @@ mod tests {
     fn production_refuses_missing_or_development_secret() {
         let err = Settings::load(&sources("production", &[])).unwrap_err();
         assert!(err.0.contains("auth.jwt_secret"), "{err}");
-        let err = Settings::load(&sources("production", &[("PEITAO__AUTH__JWT_SECRET", DEVELOPMENT_JWT_SECRET)])).unwrap_err();
+        let err = Settings::load(&sources(
+            "production",
+            &[("PEITAO__AUTH__JWT_SECRET", DEVELOPMENT_JWT_SECRET)],
+        ))
+        .unwrap_err();
         assert!(err.0.contains("refused in production"), "{err}");
-        let ok = Settings::load(&sources("production", &[("PEITAO__AUTH__JWT_SECRET", "a-real-secret-of-enough-length-for-hmac-256")])).unwrap();
+        let ok = Settings::load(&sources(
+            "production",
+            &[(
+                "PEITAO__AUTH__JWT_SECRET",
+                "a-real-secret-of-enough-length-for-hmac-256",
+            )],
+        ))
+        .unwrap();
         assert_eq!(ok.log.format, LogFormat::Json);
         assert_eq!(ok.server.host, "0.0.0.0");
     }
@@ -346,18 +402,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jwt");
         std::fs::write(&path, "from-a-file-secret-long-enough-0123456789\n").unwrap();
-        let s = Settings::load(&sources("production", &[("PEITAO__AUTH__JWT_SECRET_FILE", path.to_str().unwrap())])).unwrap();
-        assert_eq!(s.auth.jwt_secret, "from-a-file-secret-long-enough-0123456789");
+        let s = Settings::load(&sources(
+            "production",
+            &[("PEITAO__AUTH__JWT_SECRET_FILE", path.to_str().unwrap())],
+        ))
+        .unwrap();
+        assert_eq!(
+            s.auth.jwt_secret,
+            "from-a-file-secret-long-enough-0123456789"
+        );
     }
 
     #[test]
     fn files_on_disk_override_the_embedded_ones() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("development.toml"), "[server]\nport = 7070\n").unwrap();
+        std::fs::write(
+            dir.path().join("development.toml"),
+            "[server]\nport = 7070\n",
+        )
+        .unwrap();
         let mut src = sources("development", &[]);
         src.config_dir = Some(dir.path().to_owned());
         assert_eq!(Settings::load(&src).unwrap().server.port, 7070);
-        std::fs::write(dir.path().join("development.toml"), "[sever]\nport = 7070\n").unwrap();
+        std::fs::write(
+            dir.path().join("development.toml"),
+            "[sever]\nport = 7070\n",
+        )
+        .unwrap();
         let err = Settings::load(&src).unwrap_err();
         assert!(err.0.contains("sever"), "{err}");
     }

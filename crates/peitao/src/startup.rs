@@ -32,8 +32,12 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<(Db, Arc<Re
         db.migrate().await.context("applying database migrations")?;
     }
     let embedded = reference::embedded().context("reading the embedded reference data")?;
-    reference::load(&db, &embedded).await.context("loading reference data")?;
-    let data = reference::read(&db).await.context("reading reference data")?;
+    reference::load(&db, &embedded)
+        .await
+        .context("loading reference data")?;
+    let data = reference::read(&db)
+        .await
+        .context("reading reference data")?;
     Ok((db, Arc::new(data)))
 }
 
@@ -78,7 +82,11 @@ impl Application {
     ///
     /// # Errors
     /// Bind failures, with the address named.
-    pub fn build_with(settings: &Settings, db: Db, reference: Arc<ReferenceData>) -> anyhow::Result<Application> {
+    pub fn build_with(
+        settings: &Settings,
+        db: Db,
+        reference: Arc<ReferenceData>,
+    ) -> anyhow::Result<Application> {
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address)
             .with_context(|| format!("cannot listen on {address} (server.host, server.port)"))?;
@@ -98,7 +106,12 @@ impl Application {
             .worker
             .enabled
             .then(|| Duration::from_millis(settings.worker.poll_interval_ms));
-        Ok(Application { port, server, state, worker_interval })
+        Ok(Application {
+            port,
+            server,
+            state,
+            worker_interval,
+        })
     }
 
     #[must_use]

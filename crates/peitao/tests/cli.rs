@@ -1,5 +1,7 @@
 //! The `peitao` program as an operator uses it: real processes, real databases (SQLite, or
 //! PostgreSQL with TEST_DATABASE_URL), real signals.
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
@@ -19,7 +21,10 @@ fn peitao(db_url: &str) -> Command {
 }
 
 fn text(out: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -41,21 +46,34 @@ fn every_command_has_help() {
 
 #[test]
 fn a_misspelt_setting_stops_start_up_with_its_name() {
-    let out = peitao("sqlite::memory:").env("PEITAO__SERVER__PROT", "1").arg("migrate").output().unwrap();
+    let out = peitao("sqlite::memory:")
+        .env("PEITAO__SERVER__PROT", "1")
+        .arg("migrate")
+        .output()
+        .unwrap();
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("prot") && !stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("prot") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
 
     let out = peitao("mysql://nope").arg("migrate").output().unwrap();
     let (_, stderr) = text(&out);
     assert!(!out.status.success());
-    assert!(stderr.contains("database.url") && !stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("database.url") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
 async fn migrate_creates_a_missing_database_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/not/yet/there/p.db?mode=rwc", dir.path().display());
+    let url = format!(
+        "sqlite://{}/not/yet/there/p.db?mode=rwc",
+        dir.path().display()
+    );
     let out = peitao(&url).arg("migrate").output().unwrap();
     assert!(out.status.success(), "{:?}", text(&out));
     assert!(dir.path().join("not/yet/there/p.db").exists());
@@ -64,7 +82,10 @@ async fn migrate_creates_a_missing_database_folder() {
 #[tokio::test]
 async fn seed_loads_reference_demo_and_synthetic_worlds() {
     let db = TestDatabase::create().await;
-    let out = peitao(db.url()).args(["seed", "--demo", "--synthetic", "300", "--rng-seed", "7"]).output().unwrap();
+    let out = peitao(db.url())
+        .args(["seed", "--demo", "--synthetic", "300", "--rng-seed", "7"])
+        .output()
+        .unwrap();
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("3348 regions"), "{stdout}");
@@ -79,7 +100,10 @@ async fn seed_loads_reference_demo_and_synthetic_worlds() {
     conn.close().await;
 
     // Seeding again keeps the demo as it is and adds a second synthetic batch without clashes.
-    let out = peitao(db.url()).args(["seed", "--demo", "--synthetic", "10"]).output().unwrap();
+    let out = peitao(db.url())
+        .args(["seed", "--demo", "--synthetic", "10"])
+        .output()
+        .unwrap();
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("not loaded again"), "{stdout}");
@@ -89,7 +113,10 @@ async fn count(db: &peitao_persistence::Db, table: &str) -> i64 {
     use peitao_persistence::sea_orm::{ConnectionTrait, Statement};
     let row = db
         .conn()
-        .query_one_raw(Statement::from_string(db.conn().get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+        .query_one_raw(Statement::from_string(
+            db.conn().get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -98,31 +125,67 @@ async fn count(db: &peitao_persistence::Db, table: &str) -> i64 {
 
 fn staff_create(url: &str, email: &str, password: &str) -> Output {
     let mut child = peitao(url)
-        .args(["staff", "create", "--email", email, "--display-name", "王芳"])
+        .args([
+            "staff",
+            "create",
+            "--email",
+            email,
+            "--display-name",
+            "王芳",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 #[tokio::test]
 async fn staff_accounts_are_created_from_the_command_line_with_a_piped_password() {
     let db = TestDatabase::create().await;
-    let out = staff_create(db.url(), "Wang.Fang@Assoc.example.cn", "a long enough passphrase");
+    let out = staff_create(
+        db.url(),
+        "Wang.Fang@Assoc.example.cn",
+        "a long enough passphrase",
+    );
     assert!(out.status.success(), "{:?}", text(&out));
-    assert!(text(&out).0.contains("created staff wang.fang@assoc.example.cn"), "{:?}", text(&out));
+    assert!(
+        text(&out)
+            .0
+            .contains("created staff wang.fang@assoc.example.cn"),
+        "{:?}",
+        text(&out)
+    );
 
     let conn = peitao_persistence::Db::connect(db.url()).await.unwrap();
     let email = peitao_domain::Email::parse("wang.fang@assoc.example.cn").unwrap();
-    assert_eq!(peitao_persistence::users::role_of(&conn, &email).await.unwrap().as_deref(), Some("staff"));
+    assert_eq!(
+        peitao_persistence::users::role_of(&conn, &email)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("staff")
+    );
     conn.close().await;
 
-    let again = staff_create(db.url(), "wang.fang@assoc.example.cn", "a long enough passphrase");
+    let again = staff_create(
+        db.url(),
+        "wang.fang@assoc.example.cn",
+        "a long enough passphrase",
+    );
     assert!(!again.status.success());
-    assert!(text(&again).1.contains("already exists"), "{:?}", text(&again));
+    assert!(
+        text(&again).1.contains("already exists"),
+        "{:?}",
+        text(&again)
+    );
 
     let weak = staff_create(db.url(), "li.lei@assoc.example.cn", "short");
     assert!(!weak.status.success());
@@ -146,17 +209,28 @@ async fn serve_answers_then_stops_cleanly_on_sigterm() {
             break rest.split_whitespace().next().unwrap().parse().unwrap();
         }
     };
-    let body = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.unwrap().text().await.unwrap();
+    let body = reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("ready"), "{body}");
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let exit = loop {
         if let Some(exit) = child.try_wait().unwrap() {
             break exit;
         }
-        assert!(std::time::Instant::now() < deadline, "serve did not stop after SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not stop after SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(exit.success(), "{exit:?}");
@@ -168,7 +242,10 @@ async fn serve_answers_then_stops_cleanly_on_sigterm() {
 fn the_demo_is_refused_in_production() {
     let out = peitao("sqlite::memory:")
         .env("PEITAO_ENV", "production")
-        .env("PEITAO__AUTH__JWT_SECRET", "a-production-secret-long-enough-for-hmac")
+        .env(
+            "PEITAO__AUTH__JWT_SECRET",
+            "a-production-secret-long-enough-for-hmac",
+        )
         .args(["serve", "--demo"])
         .output()
         .unwrap();

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use peitao_migrations::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
-use peitao_migrations::MigratorTrait;
 
 use crate::{Migrator, StoreError, StoreResult};
 
@@ -105,7 +105,9 @@ impl Db {
     /// # Errors
     /// The failing migration's error.
     pub async fn migrate(&self) -> StoreResult<()> {
-        Migrator::up(&self.conn, None).await.map_err(StoreError::from)
+        Migrator::up(&self.conn, None)
+            .await
+            .map_err(StoreError::from)
     }
 
     /// Answers whether the database takes a trivial query now (readiness).
@@ -119,7 +121,6 @@ impl Db {
             .map(|_| ())
             .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
-
 
     /// Closes the pool, waiting for connections in use to come back.
     pub async fn close(&self) {
@@ -167,14 +168,23 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
-        assert_eq!(redact("sqlite://data/p.db?mode=rwc"), "sqlite://data/p.db?mode=rwc");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact("sqlite://data/p.db?mode=rwc"),
+            "sqlite://data/p.db?mode=rwc"
+        );
     }
 
     #[tokio::test]
     async fn creates_the_sqlite_folder_and_migrates() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/nested/deeper/p.db?mode=rwc", dir.path().display());
+        let url = format!(
+            "sqlite://{}/nested/deeper/p.db?mode=rwc",
+            dir.path().display()
+        );
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
         db.migrate().await.unwrap();

@@ -45,7 +45,15 @@ impl From<DbErr> for StoreError {
 /// a 503 that clients may retry, not a 500.
 fn is_connection_failure(err: &DbErr) -> bool {
     let text = err.to_string().to_ascii_lowercase();
-    ["connection refused", "connection reset", "broken pipe", "pool timed out", "terminating connection", "io error", "error communicating with database"]
-        .iter()
-        .any(|needle| text.contains(needle))
+    [
+        "connection refused",
+        "connection reset",
+        "broken pipe",
+        "pool timed out",
+        "terminating connection",
+        "io error",
+        "error communicating with database",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
 }

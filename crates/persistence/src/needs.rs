@@ -16,7 +16,10 @@ use crate::{Db, StoreResult};
 /// Database errors.
 pub async fn expire_overdue(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> StoreResult<u64> {
     let result = need::Entity::update_many()
-        .col_expr(need::Column::Status, Expr::value(NeedStatus::Expired.as_str()))
+        .col_expr(
+            need::Column::Status,
+            Expr::value(NeedStatus::Expired.as_str()),
+        )
         .col_expr(need::Column::UpdatedAt, Expr::value(now))
         .filter(need::Column::Status.eq(NeedStatus::Open.as_str()))
         .filter(need::Column::RespondBy.lt(today))

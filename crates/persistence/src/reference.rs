@@ -6,7 +6,9 @@ use peitao_domain::reference::{
 };
 use peitao_domain::{CategoryCode, RegionCode, RegionLevel};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 
 use crate::entities::{category, certification, region, zone, zone_member};
 use crate::{Db, StoreError, StoreResult};
@@ -108,7 +110,11 @@ pub async fn load(db: &Db, data: &ReferenceData) -> StoreResult<LoadSummary> {
         })
         .on_conflict(
             OnConflict::column(zone::Column::Code)
-                .update_columns([zone::Column::NameZh, zone::Column::NameEn, zone::Column::Position])
+                .update_columns([
+                    zone::Column::NameZh,
+                    zone::Column::NameEn,
+                    zone::Column::Position,
+                ])
                 .to_owned(),
         )
         .exec_without_returning(&txn)
@@ -122,7 +128,9 @@ pub async fn load(db: &Db, data: &ReferenceData) -> StoreResult<LoadSummary> {
             zone_code: Set(z.code.clone()),
             region_code: Set(m.as_str().to_owned()),
         });
-        zone_member::Entity::insert_many(members).exec_without_returning(&txn).await?;
+        zone_member::Entity::insert_many(members)
+            .exec_without_returning(&txn)
+            .await?;
     }
     for (i, c) in data.certifications.iter().enumerate() {
         certification::Entity::insert(certification::ActiveModel {
@@ -222,7 +230,12 @@ pub async fn read(db: &Db) -> StoreResult<ReferenceData> {
                 .filter(|m| m.zone_code == z.code)
                 .map(|m| region_code(&m.region_code))
                 .collect::<StoreResult<Vec<_>>>()?;
-            Ok(Zone { code: z.code, name_zh: z.name_zh, name_en: z.name_en, members })
+            Ok(Zone {
+                code: z.code,
+                name_zh: z.name_zh,
+                name_en: z.name_en,
+                members,
+            })
         })
         .collect::<StoreResult<Vec<_>>>()?;
     let certifications = certification::Entity::find()
@@ -230,7 +243,17 @@ pub async fn read(db: &Db) -> StoreResult<ReferenceData> {
         .all(conn)
         .await?
         .into_iter()
-        .map(|c| Certification { code: c.code, name_zh: c.name_zh, name_en: c.name_en, kind: c.kind })
+        .map(|c| Certification {
+            code: c.code,
+            name_zh: c.name_zh,
+            name_en: c.name_en,
+            kind: c.kind,
+        })
         .collect();
-    Ok(ReferenceData::from_parts(categories, regions, zones, certifications))
+    Ok(ReferenceData::from_parts(
+        categories,
+        regions,
+        zones,
+        certifications,
+    ))
 }

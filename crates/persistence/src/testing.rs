@@ -22,7 +22,10 @@ impl TestDatabase {
     /// # Panics
     /// When `TEST_DATABASE_URL` is set but unusable: the test cannot run, and says why.
     pub async fn create() -> TestDatabase {
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(admin_url) => {
                 let name = format!("peitao_test_{}", uuid::Uuid::new_v4().simple());
                 let admin = Database::connect(&admin_url)
@@ -33,12 +36,19 @@ impl TestDatabase {
                     .await
                     .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
                 let _ = admin.close().await;
-                TestDatabase { url: with_database(&admin_url, &name), kind: Kind::Postgres { admin_url, name } }
+                TestDatabase {
+                    url: with_database(&admin_url, &name),
+                    kind: Kind::Postgres { admin_url, name },
+                }
             }
             None => {
-                let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("cannot make a temp dir: {e}"));
+                let dir =
+                    tempfile::tempdir().unwrap_or_else(|e| panic!("cannot make a temp dir: {e}"));
                 let url = format!("sqlite://{}/peitao.db?mode=rwc", dir.path().display());
-                TestDatabase { url, kind: Kind::Sqlite(dir) }
+                TestDatabase {
+                    url,
+                    kind: Kind::Sqlite(dir),
+                }
             }
         }
     }
@@ -63,14 +73,19 @@ impl Drop for TestDatabase {
         let (admin_url, name) = (admin_url.clone(), name.clone());
         // Drop may run inside a test's runtime, which cannot block on itself: use a thread.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             rt.block_on(async move {
                 if let Ok(admin) = Database::connect(&admin_url).await {
                     // FORCE ends connections an app under test may still hold.
                     let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
                         .await;
                     let _ = admin.close().await;
                 }
@@ -82,7 +97,9 @@ impl Drop for TestDatabase {
 
 /// `postgres://u@h:5432/anything?x=y` with the database name replaced.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let host_part = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],
@@ -100,8 +117,14 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name() {
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
-        assert_eq!(with_database("postgres://p@h/db?sslmode=disable", "x"), "postgres://p@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://p@h/db?sslmode=disable", "x"),
+            "postgres://p@h/x?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://p@h", "x"), "postgres://p@h/x");
     }
 }

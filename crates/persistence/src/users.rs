@@ -27,7 +27,9 @@ pub struct NewStaff {
 /// `Conflict` when the email is taken; `Setup` if `role` is not a staff role.
 pub async fn create_staff(db: &Db, staff: NewStaff, now: DateTime<Utc>) -> StoreResult<Uuid> {
     if !staff.role.is_staff() {
-        return Err(StoreError::Setup("only staff and admin accounts are created here".into()));
+        return Err(StoreError::Setup(
+            "only staff and admin accounts are created here".into(),
+        ));
     }
     let id = new_id();
     user::Entity::insert(user::ActiveModel {

@@ -3,7 +3,7 @@
 
 use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, get, web};
-use peitao_domain::{RegionCode, RegionLevel};
+use peitao_domain::{CategoryCode, RegionCode, RegionLevel};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -11,7 +11,10 @@ use crate::error::ApiError;
 
 fn cached(body: &impl Serialize) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header(CacheControl(vec![CacheDirective::Public, CacheDirective::MaxAge(3600)]))
+        .insert_header(CacheControl(vec![
+            CacheDirective::Public,
+            CacheDirective::MaxAge(3600),
+        ]))
         .json(body)
 }
 
@@ -32,7 +35,7 @@ pub async fn categories(state: web::Data<AppState>) -> HttpResponse {
         .iter()
         .map(|c| CategoryBody {
             code: c.code.as_str(),
-            parent: c.parent.as_ref().map(|p| p.as_str()),
+            parent: c.parent.as_ref().map(CategoryCode::as_str),
             name_zh: &c.name_zh,
             name_en: &c.name_en,
         })
@@ -57,8 +60,16 @@ struct RegionBody<'a> {
 
 /// Children of `parent`, or the provinces when no parent is given (a cascading picker's steps).
 #[get("/regions")]
-pub async fn regions(state: web::Data<AppState>, query: web::Query<RegionQuery>) -> Result<HttpResponse, ApiError> {
-    let parent = match query.parent.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+pub async fn regions(
+    state: web::Data<AppState>,
+    query: web::Query<RegionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let parent = match query
+        .parent
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         Some(p) => {
             let code = RegionCode::parse(p).map_err(|e| ApiError::invalid("parent", &e))?;
             if state.reference.region(&code).is_none() {
@@ -123,7 +134,12 @@ pub async fn certifications(state: web::Data<AppState>) -> HttpResponse {
         .reference
         .certifications
         .iter()
-        .map(|c| CertificationBody { code: &c.code, name_zh: &c.name_zh, name_en: &c.name_en, kind: &c.kind })
+        .map(|c| CertificationBody {
+            code: &c.code,
+            name_zh: &c.name_zh,
+            name_en: &c.name_en,
+            kind: &c.kind,
+        })
         .collect();
     cached(&items)
 }

@@ -241,7 +241,7 @@ static HOME_EN: HomeText = HomeText {
             body: "Sichuan and Chongqing are building one automotive supply chain, aiming for a combined local supply rate of 70% by 2027; Chongqing plans to add 800 new intelligent and electric-vehicle parts companies.",
         },
         Card {
-            title: "Wuhan “China Car Valley”",
+            title: "Wuhan \"China Car Valley\"",
             body: "Centred on the Wuhan Economic and Technological Development Zone, its parts-ratio plan aims for parts output worth 0.8 times vehicle output (0.8 : 1) by 2025.",
         },
         Card {

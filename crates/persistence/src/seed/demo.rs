@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use peitao_domain::user::{CapabilityStatus, EmailFrequency, NeedStatus, Role};
 use peitao_domain::organization::{OrganizationKind, OrganizationSize};
+use peitao_domain::user::{CapabilityStatus, EmailFrequency, NeedStatus, Role};
 use peitao_domain::{CategoryCode, CreditCode, Email, Locale, RegionCode};
 use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait, TransactionTrait};
 use serde::Deserialize;
@@ -201,8 +201,10 @@ pub async fn load(
 
     for o in &world.organizations {
         let kind = OrganizationKind::parse(&o.kind).map_err(|e| bad("kind", &o.kind, e))?;
-        let credit = CreditCode::parse(&o.credit_code).map_err(|e| bad("credit_code", &o.credit_code, e))?;
-        let region = RegionCode::parse(&o.region_code).map_err(|e| bad("region_code", &o.region_code, e))?;
+        let credit =
+            CreditCode::parse(&o.credit_code).map_err(|e| bad("credit_code", &o.credit_code, e))?;
+        let region =
+            RegionCode::parse(&o.region_code).map_err(|e| bad("region_code", &o.region_code, e))?;
         if let Some(size) = &o.size {
             OrganizationSize::parse(size).map_err(|e| bad("size", size, e))?;
         }
@@ -224,7 +226,9 @@ pub async fn load(
         row.description_en = Set(o.description_en.clone());
         row.size = Set(o.size.clone());
         row.founded_year = Set(o.founded_year);
-        organization::Entity::insert(row).exec_without_returning(&txn).await?;
+        organization::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await?;
         orgs.insert(&o.key, (id, kind));
         summary.organizations += 1;
 
@@ -239,7 +243,8 @@ pub async fn load(
             .await?;
         }
         for p in &o.plants {
-            let region = RegionCode::parse(&p.region_code).map_err(|e| bad("plant region_code", &p.region_code, e))?;
+            let region = RegionCode::parse(&p.region_code)
+                .map_err(|e| bad("plant region_code", &p.region_code, e))?;
             let plant_id = new_id();
             plant::Entity::insert(plant::ActiveModel {
                 id: Set(plant_id),
@@ -290,10 +295,17 @@ pub async fn load(
     }
 
     for c in &world.capabilities {
-        let Some(&(organization_id, OrganizationKind::Supplier)) = orgs.get(c.organization.as_str()) else {
-            return Err(bad("capability organization", &c.organization, "not a supplier in the file"));
+        let Some(&(organization_id, OrganizationKind::Supplier)) =
+            orgs.get(c.organization.as_str())
+        else {
+            return Err(bad(
+                "capability organization",
+                &c.organization,
+                "not a supplier in the file",
+            ));
         };
-        let category = CategoryCode::parse(&c.category_code).map_err(|e| bad("category_code", &c.category_code, e))?;
+        let category = CategoryCode::parse(&c.category_code)
+            .map_err(|e| bad("category_code", &c.category_code, e))?;
         let status = match c.status.as_deref() {
             Some(s) => CapabilityStatus::parse(s).map_err(|e| bad("capability status", s, e))?,
             None => CapabilityStatus::Published,
@@ -313,18 +325,28 @@ pub async fn load(
             status: status.as_str(),
         }
         .into_active(new_id(), now);
-        capability::Entity::insert(row).exec_without_returning(&txn).await?;
+        capability::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await?;
         summary.capabilities += 1;
     }
 
     for n in &world.needs {
-        let Some(&(organization_id, OrganizationKind::Oem)) = orgs.get(n.organization.as_str()) else {
-            return Err(bad("need organization", &n.organization, "not an OEM in the file"));
+        let Some(&(organization_id, OrganizationKind::Oem)) = orgs.get(n.organization.as_str())
+        else {
+            return Err(bad(
+                "need organization",
+                &n.organization,
+                "not an OEM in the file",
+            ));
         };
-        let Some((plant_id, plant_region)) = plants.get(&(n.organization.as_str(), n.plant.as_str())) else {
+        let Some((plant_id, plant_region)) =
+            plants.get(&(n.organization.as_str(), n.plant.as_str()))
+        else {
             return Err(bad("need plant", &n.plant, "not a plant of that OEM"));
         };
-        let category = CategoryCode::parse(&n.category_code).map_err(|e| bad("category_code", &n.category_code, e))?;
+        let category = CategoryCode::parse(&n.category_code)
+            .map_err(|e| bad("category_code", &n.category_code, e))?;
         let status = match n.status.as_deref() {
             Some(s) => NeedStatus::parse(s).map_err(|e| bad("need status", s, e))?,
             None => NeedStatus::Open,

@@ -25,8 +25,21 @@ fn rows_per_statement(backend: Backend) -> usize {
 }
 const CREDIT_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
-const PROCESSES: &[&str] = &["冲压", "焊接", "注塑", "压铸", "机加工", "涂装", "总装", "SMT贴片", "热处理", "检测"];
-const NAME_STEMS: &[&str] = &["恒", "瑞", "创", "精", "鑫", "达", "新", "华", "盛", "宏", "联", "智"];
+const PROCESSES: &[&str] = &[
+    "冲压",
+    "焊接",
+    "注塑",
+    "压铸",
+    "机加工",
+    "涂装",
+    "总装",
+    "SMT贴片",
+    "热处理",
+    "检测",
+];
+const NAME_STEMS: &[&str] = &[
+    "恒", "瑞", "创", "精", "鑫", "达", "新", "华", "盛", "宏", "联", "智",
+];
 
 /// What a synthetic run wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,13 +67,25 @@ pub async fn generate<R: Rng + Send>(
         .filter(|r| r.level == RegionLevel::District)
         .map(|r| r.code.as_str())
         .collect();
-    let categories: Vec<&str> = reference.categories.iter().map(|c| c.code.as_str()).collect();
-    let certifications: Vec<&str> = reference.certifications.iter().map(|c| c.code.as_str()).collect();
+    let categories: Vec<&str> = reference
+        .categories
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
+    let certifications: Vec<&str> = reference
+        .certifications
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
     if districts.is_empty() || categories.is_empty() {
-        return Err(StoreError::Setup("reference data must be loaded before a synthetic world".into()));
+        return Err(StoreError::Setup(
+            "reference data must be loaded before a synthetic world".into(),
+        ));
     }
     // A random run prefix keeps credit codes of separate runs apart.
-    let run: String = (0..3).map(|_| char::from(*CREDIT_ALPHABET.choose(rng).unwrap_or(&b'0'))).collect();
+    let run: String = (0..3)
+        .map(|_| char::from(*CREDIT_ALPHABET.choose(rng).unwrap_or(&b'0')))
+        .collect();
     let mut summary = SyntheticSummary::default();
     let mut done = 0;
     while done < count {
@@ -92,7 +117,9 @@ pub async fn generate<R: Rng + Send>(
                     organization_id: Set(id),
                     certification_code: Set((*code).to_owned()),
                     certificate_no: Set(None),
-                    expires_on: Set(now.date_naive() + chrono::Days::new(rng.random_range(30..1500))),
+                    expires_on: Set(
+                        now.date_naive() + chrono::Days::new(rng.random_range(30..1500))
+                    ),
                 });
             }
             for _ in 0..rng.random_range(1..=3) {
@@ -122,13 +149,19 @@ pub async fn generate<R: Rng + Send>(
         let per_statement = rows_per_statement(db.backend());
         let txn = db.conn().begin().await?;
         for chunk in chunks(orgs, per_statement) {
-            organization::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
+            organization::Entity::insert_many(chunk)
+                .exec_without_returning(&txn)
+                .await?;
         }
         for chunk in chunks(certs, per_statement) {
-            organization_certification::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
+            organization_certification::Entity::insert_many(chunk)
+                .exec_without_returning(&txn)
+                .await?;
         }
         for chunk in chunks(caps, per_statement) {
-            capability::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
+            capability::Entity::insert_many(chunk)
+                .exec_without_returning(&txn)
+                .await?;
         }
         txn.commit().await?;
         done += size;
@@ -155,7 +188,8 @@ fn synthetic_credit_code(run: &str, region: &str, serial: usize) -> StoreResult<
         n /= CREDIT_ALPHABET.len();
     }
     let body = format!("91{region}{run}{}", String::from_utf8_lossy(&digits));
-    CreditCode::with_check_char(&body).map_err(|e| StoreError::Setup(format!("synthetic credit code {body}: {e}")))
+    CreditCode::with_check_char(&body)
+        .map_err(|e| StoreError::Setup(format!("synthetic credit code {body}: {e}")))
 }
 
 #[cfg(test)]
@@ -175,7 +209,10 @@ mod tests {
     fn chunks_keep_every_row() {
         let rows: Vec<usize> = (0..701).collect();
         let parts = chunks(rows, 300);
-        assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [300, 300, 101]);
+        assert_eq!(
+            parts.iter().map(Vec::len).collect::<Vec<_>>(),
+            [300, 300, 101]
+        );
         assert_eq!(parts.concat(), (0..701).collect::<Vec<_>>());
     }
 }
