@@ -95,7 +95,7 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if wants_html && !req.path().starts_with("/api/") {
-        Ok(web::not_found_page(locale::request_locale(&req)))
+        Ok(web::not_found_handler(req).await)
     } else {
         Err(ApiError::NotFound)
     }
