@@ -6,6 +6,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_reference;
 mod m20261125_000002_organizations;
 mod m20261125_000003_postings;
+mod m20261125_000004_mail;
+mod m20261125_000005_accounts;
 mod util;
 
 /// Every migration, oldest first.
@@ -18,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_reference::Migration),
             Box::new(m20261125_000002_organizations::Migration),
             Box::new(m20261125_000003_postings::Migration),
+            Box::new(m20261125_000004_mail::Migration),
+            Box::new(m20261125_000005_accounts::Migration),
         ]
     }
 }

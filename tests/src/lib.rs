@@ -5,4 +5,4 @@ pub mod app;
 pub mod browser;
 pub mod mail;
 
-pub use app::TestApp;
+pub use app::{PASSWORD, Session, TestApp, token_in};

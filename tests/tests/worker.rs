@@ -25,8 +25,8 @@ async fn needs_past_their_respond_by_date_expire_once() {
     row.respond_by = Set(Some(chrono::Utc::now().date_naive() - chrono::Days::new(3)));
     row.update(app.db().conn()).await.unwrap();
 
-    let report = peitao::worker::step(app.db()).await.unwrap();
-    assert_eq!(report.needs_expired, 1);
+    let expired = peitao::worker::expire_needs(app.db()).await.unwrap();
+    assert_eq!(expired, 1);
     let after = need::Entity::find_by_id(overdue.id)
         .one(app.db().conn())
         .await
@@ -42,7 +42,7 @@ async fn needs_past_their_respond_by_date_expire_once() {
 
     // A second pass finds nothing more to do.
     assert_eq!(
-        peitao::worker::step(app.db()).await.unwrap().needs_expired,
+        peitao::worker::expire_needs(app.db()).await.unwrap(),
         0
     );
 }

@@ -3,6 +3,9 @@
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use argon2::{Algorithm, Argon2, Params, Version};
 use peitao_domain::{Email, Invalid};
 
@@ -37,6 +40,22 @@ fn hasher(cost: HashCost) -> Result<Argon2<'static>, PasswordError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+/// The 10,000 most common passwords (see data/README.md), lowercased for a case-blind check.
+static COMMON: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    include_str!("../data/common-passwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+});
+
+/// True when the password is among the 10,000 most common (ignoring case).
+#[must_use]
+pub fn is_common(password: &str) -> bool {
+    COMMON.contains(&password.to_lowercase())
+}
+
 /// Checks a new password against the rules; `email` is the account's, whose local part must
 /// not appear in it.
 ///
@@ -56,6 +75,13 @@ pub fn check_new(password: &str, email: Option<&Email>) -> Result<(), Invalid> {
             "password.too_long",
             "密码最多 128 个字符。",
             "The password may have at most 128 characters.",
+        ));
+    }
+    if is_common(password) {
+        return Err(Invalid::new(
+            "password.common",
+            "这个密码太常见,很容易被猜到,请换一个。",
+            "This password is among the most common ones and easy to guess; choose another.",
         ));
     }
     if let Some(email) = email {
@@ -147,5 +173,16 @@ mod tests {
             "password.contains_email"
         );
         assert!(check_new("a perfectly fine one", Some(&email)).is_ok());
+        // On the common list, whatever the case: long enough, still refused.
+        assert_eq!(
+            check_new("1234567890", None).unwrap_err().code,
+            "password.common"
+        );
+        assert_eq!(
+            check_new("PASSWORD123", None).unwrap_err().code,
+            "password.common"
+        );
+        assert!(is_common("qwertyuiop"));
+        assert_eq!(COMMON.len(), 10_000);
     }
 }

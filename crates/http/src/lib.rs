@@ -2,11 +2,13 @@
 //! Wiring only: handlers parse, ask the lower crates, and answer; business rules live below.
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod locale;
 pub mod middleware;
 pub mod ops;
+pub mod service;
 pub mod web;
 
 use std::net::TcpListener;
@@ -19,6 +21,8 @@ use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web as aweb};
 use peitao_domain::reference::ReferenceData;
+use peitao_auth::keys::KeySet;
+use peitao_auth::password::HashCost;
 use peitao_persistence::Db;
 use tracing_actix_web::TracingLogger;
 
@@ -33,6 +37,21 @@ pub struct HttpConfig {
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     pub shutdown_timeout: Duration,
+    /// Use the first `X-Forwarded-For` address as the client's (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub auth: AuthConfig,
+}
+
+/// Token lifetimes, hashing cost and limits, from `auth.*`.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub issuer: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub hash_cost: HashCost,
+    pub login_max_failures: u32,
+    pub login_window: Duration,
+    pub ip_max_requests: u32,
 }
 
 /// What every handler may reach. Cheap to clone: everything inside is shared.
@@ -41,6 +60,8 @@ pub struct AppState {
     pub db: Db,
     pub reference: Arc<ReferenceData>,
     pub config: Arc<HttpConfig>,
+    /// Keys that sign and verify tokens (current plus those still honoured after a rotation).
+    pub keys: Arc<KeySet>,
 }
 
 /// No script or style from anywhere but ourselves, no framing, no inline code.

@@ -2,6 +2,7 @@
 //! A library too, so the black-box tests start exactly what `peitao serve` starts.
 
 pub mod cli;
+pub mod delivery;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -5,14 +5,14 @@
 
 use std::io::BufRead;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Parser;
 use peitao::cli::{Cli, Command, SeedArgs, StaffCommand, StaffCreateArgs};
 use peitao::settings::{RunEnv, Settings, Sources};
 use peitao::startup::{self, Application, DemoReport};
-use peitao::{telemetry, worker};
+use peitao::telemetry;
 use peitao_auth::password::{self, HashCost};
 use peitao_domain::user::Role;
 use peitao_domain::{Email, Locale};
@@ -118,10 +118,10 @@ fn print_demo(report: &DemoReport) {
 }
 
 async fn run_worker(settings: Settings) -> anyhow::Result<()> {
-    let (db, _) = startup::prepare_database(&settings).await?;
+    let (db, reference) = startup::prepare_database(&settings).await?;
+    let state = startup::app_state(&settings, db.clone(), reference)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let interval = Duration::from_millis(settings.worker.poll_interval_ms);
-    let task = tokio::spawn(worker::run(db.clone(), interval, stop_rx));
+    let task = tokio::spawn(startup::build_worker(&settings, state)?.run(stop_rx));
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     let _ = task.await;

@@ -86,6 +86,7 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     pub shutdown_timeout_secs: u64,
     pub workers: usize,
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -113,6 +114,9 @@ pub struct MailSettings {
     pub smtp_url: String,
     pub from: String,
     pub smtp_timeout_secs: u64,
+    pub max_attempts: u32,
+    pub digest_hour: u32,
+    pub digest_timezone: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,6 +126,19 @@ pub struct AuthSettings {
     pub jwt_secret_file: String,
     pub access_token_minutes: u32,
     pub refresh_token_days: u32,
+    pub jwt_previous_secrets: Vec<String>,
+    pub issuer: String,
+    pub password_hash_cost: HashCostSetting,
+    pub login_max_failures: u32,
+    pub login_window_minutes: u32,
+    pub ip_max_requests: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HashCostSetting {
+    Owasp,
+    Fast,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -129,6 +146,8 @@ pub struct AuthSettings {
 pub struct WorkerSettings {
     pub enabled: bool,
     pub poll_interval_ms: u64,
+    pub mail_batch: u64,
+    pub lease_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -281,6 +300,30 @@ impl Settings {
         if self.auth.refresh_token_days == 0 {
             return fail("auth.refresh_token_days", "must be at least 1");
         }
+        if self.auth.password_hash_cost == HashCostSetting::Fast && self.env != RunEnv::Test {
+            return fail("auth.password_hash_cost", "\"fast\" is only for the test suite");
+        }
+        if self.auth.issuer.trim().is_empty() {
+            return fail("auth.issuer", "must not be empty");
+        }
+        if let Some(i) = self.auth.jwt_previous_secrets.iter().position(|s| s.len() < 32) {
+            return fail(&format!("auth.jwt_previous_secrets[{i}]"), "must be at least 32 bytes");
+        }
+        if self.auth.login_max_failures == 0 || self.auth.login_window_minutes == 0 || self.auth.ip_max_requests == 0 {
+            return fail("auth.login_max_failures", "login limits must be at least 1");
+        }
+        if self.mail.max_attempts == 0 {
+            return fail("mail.max_attempts", "must be at least 1");
+        }
+        if self.mail.digest_hour > 23 {
+            return fail("mail.digest_hour", "must be an hour from 0 to 23");
+        }
+        if self.mail.digest_timezone.parse::<chrono_tz::Tz>().is_err() {
+            return fail("mail.digest_timezone", "must be an IANA time zone such as Asia/Shanghai");
+        }
+        if self.worker.mail_batch == 0 || self.worker.lease_secs == 0 {
+            return fail("worker.mail_batch", "mail_batch and lease_secs must be at least 1");
+        }
         if self.worker.poll_interval_ms == 0 {
             return fail("worker.poll_interval_ms", "must be at least 1");
         }
@@ -395,6 +438,15 @@ mod tests {
         .unwrap();
         assert_eq!(ok.log.format, LogFormat::Json);
         assert_eq!(ok.server.host, "0.0.0.0");
+    }
+
+    #[test]
+    fn cheap_hashing_and_unknown_zones_are_refused() {
+        let err = Settings::load(&sources("development", &[("PEITAO__AUTH__PASSWORD_HASH_COST", "fast")])).unwrap_err();
+        assert!(err.0.contains("auth.password_hash_cost"), "{err}");
+        assert_eq!(Settings::load(&sources("test", &[])).unwrap().auth.password_hash_cost, HashCostSetting::Fast);
+        let err = Settings::load(&sources("development", &[("PEITAO__MAIL__DIGEST_TIMEZONE", "Mars/Olympus")])).unwrap_err();
+        assert!(err.0.contains("mail.digest_timezone"), "{err}");
     }
 
     #[test]

@@ -8,13 +8,17 @@ use std::time::Duration;
 use anyhow::Context;
 use peitao_auth::password::{self, HashCost};
 use peitao_domain::reference::ReferenceData;
-use peitao_http::{AppState, HttpConfig};
+use peitao_auth::keys::KeySet;
+use peitao_http::service::digest::DigestSchedule;
+use peitao_http::{AppState, AuthConfig, HttpConfig};
+use peitao_notify::{Transport, TransportConfig, TransportKind};
 use peitao_persistence::seed::demo::{self, DemoOutcome, DemoWorld};
 use peitao_persistence::{Db, DbOptions, reference};
 use tokio::sync::watch;
 
-use crate::settings::Settings;
-use crate::worker;
+use crate::delivery::{DeliveryConfig, host_of};
+use crate::settings::{HashCostSetting, MailTransport, Settings};
+use crate::worker::Worker;
 
 /// Connects to the configured database, migrates if configured, and loads the reference data
 /// (an idempotent upsert), returning the copy read back from the database.
@@ -41,6 +45,81 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<(Db, Arc<Re
     Ok((db, Arc::new(data)))
 }
 
+/// The state every handler and the worker share, from the settings.
+///
+/// # Errors
+/// Bad signing keys (named by their setting).
+pub fn app_state(settings: &Settings, db: Db, reference: Arc<ReferenceData>) -> anyhow::Result<AppState> {
+    let keys = KeySet::new(&settings.auth.jwt_secret, &settings.auth.jwt_previous_secrets).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(AppState {
+        db,
+        reference,
+        keys: Arc::new(keys),
+        config: Arc::new(HttpConfig {
+            public_url: settings.server.public_url.clone(),
+            body_limit_bytes: settings.server.body_limit_bytes,
+            workers: settings.server.workers,
+            shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
+            trust_forwarded_for: settings.server.trust_forwarded_for,
+            auth: AuthConfig {
+                issuer: settings.auth.issuer.clone(),
+                access_ttl: Duration::from_secs(u64::from(settings.auth.access_token_minutes) * 60),
+                refresh_ttl: Duration::from_secs(u64::from(settings.auth.refresh_token_days) * 24 * 3600),
+                hash_cost: hash_cost(settings),
+                login_max_failures: settings.auth.login_max_failures,
+                login_window: Duration::from_secs(u64::from(settings.auth.login_window_minutes) * 60),
+                ip_max_requests: settings.auth.ip_max_requests,
+            },
+        }),
+    })
+}
+
+/// The argon2 cost the settings ask for.
+#[must_use]
+pub fn hash_cost(settings: &Settings) -> HashCost {
+    match settings.auth.password_hash_cost {
+        HashCostSetting::Owasp => HashCost::Owasp,
+        HashCostSetting::Fast => HashCost::Fast,
+    }
+}
+
+/// The background worker as configured: mail delivery, digests, expiring needs.
+///
+/// # Errors
+/// A mail transport that cannot be built (named by its setting).
+pub fn build_worker(settings: &Settings, state: AppState) -> anyhow::Result<Worker> {
+    let transport = Transport::from_config(&TransportConfig {
+        kind: match settings.mail.transport {
+            MailTransport::Smtp => TransportKind::Smtp,
+            MailTransport::File => TransportKind::File,
+            MailTransport::Log => TransportKind::Log,
+        },
+        smtp_url: settings.mail.smtp_url.clone(),
+        file_dir: settings.mail.file_dir.clone(),
+        timeout: Duration::from_secs(settings.mail.smtp_timeout_secs),
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let zone = settings.mail.digest_timezone.parse().map_err(|_| anyhow::anyhow!("mail.digest_timezone is not a time zone"))?;
+    Ok(Worker {
+        state,
+        transport: Arc::new(transport),
+        delivery: DeliveryConfig {
+            from: settings.mail.from.clone(),
+            message_id_domain: host_of(&settings.server.public_url),
+            max_attempts: settings.mail.max_attempts,
+            batch: settings.worker.mail_batch,
+            lease: Duration::from_secs(settings.worker.lease_secs),
+        },
+        digest: DigestSchedule { hour: settings.mail.digest_hour, zone },
+        interval: Duration::from_millis(settings.worker.poll_interval_ms),
+        name: format!("{}-{}", host_name(), uuid::Uuid::new_v4().simple()),
+    })
+}
+
+fn host_name() -> String {
+    std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "worker".to_owned())
+}
+
 /// What loading the demo world did, for printing.
 #[derive(Debug)]
 pub struct DemoReport {
@@ -64,7 +143,7 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     state: AppState,
-    worker_interval: Option<Duration>,
+    worker: Option<Worker>,
 }
 
 impl Application {
@@ -91,27 +170,14 @@ impl Application {
         let listener = TcpListener::bind(&address)
             .with_context(|| format!("cannot listen on {address} (server.host, server.port)"))?;
         let port = listener.local_addr()?.port();
-        let state = AppState {
-            db,
-            reference,
-            config: Arc::new(HttpConfig {
-                public_url: settings.server.public_url.clone(),
-                body_limit_bytes: settings.server.body_limit_bytes,
-                workers: settings.server.workers,
-                shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
-            }),
-        };
+        let state = app_state(settings, db, reference)?;
         let server = peitao_http::server(state.clone(), listener)?;
-        let worker_interval = settings
-            .worker
-            .enabled
-            .then(|| Duration::from_millis(settings.worker.poll_interval_ms));
-        Ok(Application {
-            port,
-            server,
-            state,
-            worker_interval,
-        })
+        let worker = if settings.worker.enabled {
+            Some(build_worker(settings, state.clone())?)
+        } else {
+            None
+        };
+        Ok(Application { port, server, state, worker })
     }
 
     #[must_use]
@@ -137,9 +203,7 @@ impl Application {
     /// If the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = self
-            .worker_interval
-            .map(|interval| tokio::spawn(worker::run(self.state.db.clone(), interval, stop_rx)));
+        let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx)));
         let result = self.server.await;
         let _ = stop_tx.send(true);
         if let Some(worker) = worker {

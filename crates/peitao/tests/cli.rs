@@ -253,3 +253,55 @@ fn the_demo_is_refused_in_production() {
     assert!(!out.status.success());
     assert!(stderr.contains("refused in production"), "{stderr}");
 }
+
+/// Starts `peitao serve` and returns it with its port.
+fn start_serve(cmd: &mut Command) -> (std::process::Child, u16) {
+    let mut child = cmd.arg("serve").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    (child, port)
+}
+
+#[tokio::test]
+async fn mail_committed_before_a_kill_9_is_delivered_after_restart() {
+    let db = TestDatabase::create().await;
+    let smtp = peitao_tests::mail::MailServer::start();
+    let with_mail = |cmd: &mut Command| {
+        cmd.env("PEITAO__MAIL__TRANSPORT", "smtp").env("PEITAO__MAIL__SMTP_URL", smtp.smtp_url());
+    };
+    // A server whose worker is off: the registration commits its mail to the outbox, nothing sends it.
+    let mut serve = peitao(db.url());
+    with_mail(&mut serve);
+    let (mut child, port) = start_serve(serve.env("PEITAO__WORKER__ENABLED", "false"));
+    let res = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/register"))
+        .json(&serde_json::json!({
+            "email": "crash@a.example.cn", "password": "a sturdy passphrase 2026", "display_name": "王强", "role": "supplier",
+            "organization": {"name": "崩溃测试企业", "credit_code": "91500112MA0000000R", "region_code": "500112"}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    Command::new("kill").args(["-KILL", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap();
+    assert!(smtp.messages().is_empty());
+
+    // Another process picks the outbox up.
+    let mut worker_cmd = peitao(db.url());
+    with_mail(&mut worker_cmd);
+    let mut worker = worker_cmd.arg("worker").env("PEITAO__WORKER__POLL_INTERVAL_MS", "100").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
+    Command::new("kill").args(["-TERM", &worker.id().to_string()]).status().unwrap();
+    let status = worker.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(mails[0].to, vec!["crash@a.example.cn".to_owned()]);
+    assert!(mails[0].body_text().contains("/verify-email?token="));
+}

@@ -1,15 +1,22 @@
 //! Everything Peitao keeps: one `Db` for SQLite and PostgreSQL, the sea-orm entities, the
 //! repositories that turn rows into domain values, and the seed loaders.
 
+pub mod audit;
 mod db;
 pub mod entities;
 mod error;
 pub mod needs;
+pub mod notifications;
+pub mod outbox;
+pub mod rate_limit;
 pub mod reference;
+pub mod refresh;
 pub mod seed;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tokens;
 pub mod users;
+pub mod web_sessions;
 
 pub use db::{Backend, Db, DbOptions};
 pub use error::{StoreError, StoreResult};

@@ -1,9 +1,14 @@
 //! The JSON API under /api/v1 (../shared/api.md is the contract).
-//! Each module registers its own routes; handlers stay short and ask the lower crates.
+//! Each module registers its own routes; handlers stay short and ask the services.
 
 use actix_web::web;
 
+pub mod accounts;
+mod members;
+mod notifications;
+pub mod page;
 mod reference;
+mod staff;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -11,6 +16,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(reference::categories)
             .service(reference::regions)
             .service(reference::zones)
-            .service(reference::certifications),
+            .service(reference::certifications)
+            .service(accounts::register)
+            .service(accounts::verify_email)
+            .service(accounts::resend_verification)
+            .service(accounts::login)
+            .service(accounts::refresh)
+            .service(accounts::logout)
+            .service(accounts::password_reset)
+            .service(accounts::password_reset_confirm)
+            .service(accounts::me)
+            .service(accounts::update_me)
+            .service(notifications::list)
+            .service(notifications::mark_all_read)
+            .service(notifications::mark_read)
+            .service(members::list)
+            .service(members::invite)
+            .service(members::remove)
+            .service(members::accept)
+            .service(members::deactivate)
+            .service(staff::audit_log)
+            .service(staff::dead_mail)
+            .service(staff::retry_mail),
     );
 }

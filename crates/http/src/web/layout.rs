@@ -20,6 +20,17 @@ pub struct Chrome {
     /// (the template percent-encodes it).
     pub next: String,
     pub t: &'static LayoutText,
+    /// The header's link to log in or to one's account; pages that know the session set it.
+    pub session_link: Option<SessionLink>,
+}
+
+/// "Log in" or "my account" in the header, in the page's language.
+#[derive(Debug)]
+pub struct SessionLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    /// The accessible name of the small navigation around it.
+    pub nav_label: &'static str,
 }
 
 impl Chrome {
@@ -31,7 +42,15 @@ impl Chrome {
             zh: locale == Locale::ZhCn,
             next: next.into(),
             t: LayoutText::for_locale(locale),
+            session_link: None,
         }
+    }
+
+    /// The same chrome with a "log in" or "my account" link in the header.
+    #[must_use]
+    pub fn with_session_link(mut self, link: SessionLink) -> Chrome {
+        self.session_link = Some(link);
+        self
     }
 
     /// The chrome of the page answering `req`; the switch returns to the same path and query,

@@ -1,9 +1,11 @@
 //! The server-rendered site: layout, home page, language switch, 404 page and embedded assets.
 //! Pages speak zh-CN first and en second; all their words live in `text`.
 
+mod account;
 mod assets;
 mod home;
 mod lang;
+pub mod session;
 mod layout;
 pub mod text;
 
@@ -32,7 +34,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(assets::asset))
             .route(web::head().to(assets::asset)),
     )
-    .route("/lang/{tag}", web::get().to(lang::switch));
+    .route("/lang/{tag}", web::get().to(lang::switch))
+    .route("/verify-email", web::get().to(account::verify_email))
+    .service(
+        web::resource("/reset-password")
+            .route(web::get().to(account::reset_form_page))
+            .route(web::post().to(account::reset_submit)),
+    )
+    .service(
+        web::resource("/unsubscribe")
+            .route(web::get().to(account::unsubscribe_page))
+            .route(web::post().to(account::unsubscribe)),
+    );
 }
 
 #[derive(Template)]

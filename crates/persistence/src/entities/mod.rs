@@ -1,14 +1,21 @@
 //! sea-orm entities, one per table, mirroring the migrations column for column.
 //! They stay inside this crate's repositories; callers get domain types or plain rows.
 
+pub mod audit_entry;
 pub mod capability;
 pub mod category;
 pub mod certification;
 pub mod need;
+pub mod notification;
+pub mod one_time_token;
 pub mod organization;
 pub mod organization_certification;
+pub mod outbox;
 pub mod plant;
+pub mod rate_limit;
+pub mod refresh_token;
 pub mod region;
 pub mod user;
+pub mod web_session;
 pub mod zone;
 pub mod zone_member;

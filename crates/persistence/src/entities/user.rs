@@ -18,6 +18,8 @@ pub struct Model {
     pub email_frequency: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub org_role: Option<String>,
+    pub deactivated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

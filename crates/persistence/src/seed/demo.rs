@@ -262,11 +262,12 @@ pub async fn load(
             OrganizationKind::Supplier => Role::Supplier,
             OrganizationKind::Oem => Role::Oem,
         };
-        users.extend(o.users.iter().map(|u| (u, role, Some(id))));
+        // The first user listed is the organization's owner, as the first to register would be.
+        users.extend(o.users.iter().enumerate().map(|(i, u)| (u, role, Some(id), Some(if i == 0 { "owner" } else { "member" }))));
     }
-    users.extend(world.staff.iter().map(|u| (u, Role::Staff, None)));
+    users.extend(world.staff.iter().map(|u| (u, Role::Staff, None, None)));
 
-    for (u, role, organization_id) in users {
+    for (u, role, organization_id, org_role) in users {
         let email = Email::parse(&u.email).map_err(|e| bad("email", &u.email, e))?;
         let locale = match u.locale.as_deref() {
             Some(l) => l.parse::<Locale>().map_err(|e| bad("locale", l, e))?,
@@ -288,6 +289,8 @@ pub async fn load(
             email_frequency: Set(frequency.as_str().to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
+            org_role: Set(org_role.map(str::to_owned)),
+            deactivated_at: Set(None),
         })
         .exec_without_returning(&txn)
         .await?;

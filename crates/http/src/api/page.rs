@@ -1,0 +1,55 @@
+//! Cursor paging as api.md promises it: `?limit=` (default 20, at most 100) and `?cursor=`,
+//! answered as `{items, next_cursor}`. Cursors are the last item's time-ordered id.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{ApiError, FieldError, Text};
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The page size and the cursor, or 422 naming the bad one.
+    ///
+    /// # Errors
+    /// A limit outside 1..=100 or a cursor that is not one we gave out.
+    pub fn parse(&self) -> Result<(u64, Option<Uuid>), ApiError> {
+        let limit = match self.limit.as_deref() {
+            None | Some("") => 20,
+            Some(l) => match l.parse::<u64>() {
+                Ok(n) if (1..=100).contains(&n) => n,
+                _ => return Err(field("limit", "limit 须为 1 到 100 之间的整数。", "limit must be a whole number from 1 to 100.")),
+            },
+        };
+        let cursor = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => Some(Uuid::parse_str(c).map_err(|_| field("cursor", "cursor 无效:请使用上一页返回的 next_cursor。", "cursor is invalid: use next_cursor from the previous page."))?),
+        };
+        Ok((limit, cursor))
+    }
+}
+
+fn field(name: &str, zh: &'static str, en: &'static str) -> ApiError {
+    ApiError::Validation(vec![FieldError { field: name.to_owned(), code: "invalid".to_owned(), message: Text::fixed(zh, en) }])
+}
+
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only says another page exists.
+    pub fn from_rows<R>(mut rows: Vec<R>, limit: u64, id: impl Fn(&R) -> Uuid, body: impl Fn(R) -> T) -> Page<T> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
+        Page { items: rows.into_iter().map(body).collect(), next_cursor }
+    }
+}

@@ -1,0 +1,8 @@
+//! Application services: each use case as a function over `AppState`, callable without HTTP.
+//! They parse input into domain values, ask the policy, and run the change in one transaction.
+
+pub mod accounts;
+pub mod digest;
+pub mod mailing;
+pub mod members;
+pub mod validate;

@@ -1,0 +1,121 @@
+//! Refresh tokens: opaque, stored hashed, rotated on every use. Presenting a token that was
+//! already spent means it leaked: the whole family (every token rotated from that login) is revoked.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::entities::refresh_token;
+use crate::seed::new_id;
+use crate::StoreResult;
+
+/// Stores a new token of `family_id` (a new login starts a new family).
+///
+/// # Errors
+/// Database errors.
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    family_id: Uuid,
+    token_hash: String,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    refresh_token::Entity::insert(refresh_token::ActiveModel {
+        id: Set(new_id()),
+        user_id: Set(user_id),
+        family_id: Set(family_id),
+        token_hash: Set(token_hash),
+        expires_at_ms: Set(expires_at.timestamp_millis()),
+        spent_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// What presenting a refresh token found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presented {
+    /// Valid and now spent: issue the successor in the same family.
+    Rotated { user_id: Uuid, family_id: Uuid },
+    /// Already spent: treated as theft; the family is now revoked.
+    Reused { user_id: Uuid },
+    /// Unknown, expired or revoked.
+    Invalid,
+}
+
+/// Spends a presented token. The conditional UPDATE lets exactly one of two racing uses win.
+///
+/// # Errors
+/// Database errors.
+pub async fn present<C: ConnectionTrait>(conn: &C, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Presented> {
+    let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(token_hash))
+        .one(conn)
+        .await?
+    else {
+        return Ok(Presented::Invalid);
+    };
+    if row.revoked_at.is_some() || row.expires_at_ms <= now.timestamp_millis() {
+        return Ok(Presented::Invalid);
+    }
+    let spent = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::SpentAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(row.id))
+        .filter(refresh_token::Column::SpentAt.is_null())
+        .exec(conn)
+        .await?;
+    if spent.rows_affected == 1 {
+        return Ok(Presented::Rotated { user_id: row.user_id, family_id: row.family_id });
+    }
+    revoke_family(conn, row.family_id, now).await?;
+    Ok(Presented::Reused { user_id: row.user_id })
+}
+
+/// Revokes every token of a family.
+///
+/// # Errors
+/// Database errors.
+pub async fn revoke_family<C: ConnectionTrait>(conn: &C, family_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+    let result = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Revokes the family of the presented token (logout); unknown tokens change nothing.
+///
+/// # Errors
+/// Database errors.
+pub async fn revoke_by_token<C: ConnectionTrait>(conn: &C, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+    let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(token_hash))
+        .one(conn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    revoke_family(conn, row.family_id, now).await?;
+    Ok(true)
+}
+
+/// Revokes all of a user's tokens (password reset, deactivation).
+///
+/// # Errors
+/// Database errors.
+pub async fn revoke_all_for_user<C: ConnectionTrait>(conn: &C, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+    let result = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -1,0 +1,72 @@
+//! The permission matrix: every role (and anonymous, and an unverified account) against every
+//! protected endpoint, asserting the status. A new protected endpoint gets a row here.
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::Utc;
+use peitao_domain::user::Role;
+use peitao_persistence::users;
+use peitao_tests::{PASSWORD, TestApp};
+use reqwest::Method;
+
+async fn staff_session(app: &TestApp, email: &str, role: Role) -> String {
+    let hash = peitao_auth::password::hash(PASSWORD.into(), peitao_auth::password::HashCost::Fast).await.unwrap();
+    let new = users::NewStaff {
+        email: peitao_domain::Email::parse(email).unwrap(),
+        display_name: "协会".into(),
+        password_hash: hash,
+        role,
+        locale: peitao_domain::Locale::ZhCn,
+    };
+    users::create_staff(app.db(), new, Utc::now()).await.unwrap();
+    app.login(email, PASSWORD).await.access_token
+}
+
+#[tokio::test]
+async fn every_role_gets_the_status_the_policy_promises() {
+    let app = TestApp::spawn().await;
+    let supplier = app.verified_user("s@a.example.cn", "supplier", "91500112MA0000000R").await.access_token;
+    let oem = app.verified_user("o@a.example.cn", "oem", "91500112MA0000001W").await.access_token;
+    app.register("u@a.example.cn", "supplier", "91500112MA00000020").await;
+    let unverified = app.login("u@a.example.cn", PASSWORD).await.access_token;
+    let staff = staff_session(&app, "staff@assoc.example.cn", Role::Staff).await;
+    let admin = staff_session(&app, "admin@assoc.example.cn", Role::Admin).await;
+    let missing = uuid::Uuid::now_v7();
+
+    let callers: [(&str, Option<&str>); 6] = [
+        ("anonymous", None),
+        ("unverified", Some(&unverified)),
+        ("supplier", Some(&supplier)),
+        ("oem", Some(&oem)),
+        ("staff", Some(&staff)),
+        ("admin", Some(&admin)),
+    ];
+    // method, path, body, then the status for each caller in the order above.
+    let rows: Vec<(Method, String, Option<serde_json::Value>, [u16; 6])> = vec![
+        (Method::GET, "/api/v1/me".into(), None, [401, 200, 200, 200, 200, 200]),
+        (Method::PATCH, "/api/v1/me".into(), Some(serde_json::json!({"locale": "zh-CN"})), [401, 200, 200, 200, 200, 200]),
+        (Method::GET, "/api/v1/notifications".into(), None, [401, 200, 200, 200, 200, 200]),
+        (Method::POST, "/api/v1/notifications/read-all".into(), None, [401, 200, 200, 200, 200, 200]),
+        (Method::POST, format!("/api/v1/notifications/{missing}/read"), None, [401, 404, 404, 404, 404, 404]),
+        (Method::GET, "/api/v1/audit".into(), None, [401, 403, 403, 403, 200, 200]),
+        (Method::GET, "/api/v1/mail/dead".into(), None, [401, 403, 403, 403, 200, 200]),
+        (Method::POST, format!("/api/v1/mail/{missing}/retry"), None, [401, 403, 403, 403, 404, 404]),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, body, expected) in &rows {
+        for ((who, token), want) in callers.iter().zip(expected) {
+            let mut req = app.client.request(method.clone(), app.url(path));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let got = req.send().await.unwrap().status().as_u16();
+            if got != *want {
+                failures.push(format!("{method} {path} as {who}: expected {want}, got {got}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
