@@ -54,7 +54,13 @@ impl MigrationTrait for Migration {
                     .col(boolean("digest_pending"))
                     .col(timestamp_with_time_zone_null("read_at"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut fk("notifications", "user_id", "users", "id", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        "notifications",
+                        "user_id",
+                        "users",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;

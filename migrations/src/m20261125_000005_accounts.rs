@@ -18,7 +18,14 @@ impl MigrationTrait for Migration {
             timestamp_with_time_zone_null("deactivated_at"),
         ] {
             let mut column = column;
-            manager.alter_table(Table::alter().table("users").add_column(&mut column).to_owned()).await?;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table("users")
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
         }
         manager
             .create_table(
@@ -35,8 +42,20 @@ impl MigrationTrait for Migration {
                     .col(big_integer("expires_at_ms"))
                     .col(timestamp_with_time_zone_null("used_at"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut fk("one_time_tokens", "user_id", "users", "id", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("one_time_tokens", "organization_id", "organizations", "id", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        "one_time_tokens",
+                        "user_id",
+                        "users",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "one_time_tokens",
+                        "organization_id",
+                        "organizations",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -53,7 +72,13 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null("spent_at"))
                     .col(timestamp_with_time_zone_null("revoked_at"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut fk("refresh_tokens", "user_id", "users", "id", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        "refresh_tokens",
+                        "user_id",
+                        "users",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -92,7 +117,13 @@ impl MigrationTrait for Migration {
                     .col(big_integer("created_at_ms"))
                     .col(big_integer("last_seen_at_ms"))
                     .col(timestamp_with_time_zone_null("revoked_at"))
-                    .foreign_key(&mut fk("web_sessions", "user_id", "users", "id", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        "web_sessions",
+                        "user_id",
+                        "users",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -110,9 +141,21 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_all(manager, &["rate_limits", "web_sessions", "audit_log", "refresh_tokens", "one_time_tokens"]).await?;
+        drop_all(
+            manager,
+            &[
+                "rate_limits",
+                "web_sessions",
+                "audit_log",
+                "refresh_tokens",
+                "one_time_tokens",
+            ],
+        )
+        .await?;
         for column in ["deactivated_at", "org_role"] {
-            manager.alter_table(Table::alter().table("users").drop_column(column).to_owned()).await?;
+            manager
+                .alter_table(Table::alter().table("users").drop_column(column).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -106,7 +106,8 @@ impl TestApp {
     /// A worker over this app's database and SMTP server, to drive step by step.
     #[must_use]
     pub fn worker(&self) -> peitao::worker::Worker {
-        peitao::startup::build_worker(&self.settings, self.state.clone()).expect("the worker builds")
+        peitao::startup::build_worker(&self.settings, self.state.clone())
+            .expect("the worker builds")
     }
 
     /// Runs worker passes until the outbox has nothing due, and returns what the SMTP server got.
@@ -122,7 +123,13 @@ impl TestApp {
     }
 
     /// POST JSON with an optional bearer token and language.
-    pub async fn post(&self, path: &str, body: &serde_json::Value, token: Option<&str>, lang: Option<&str>) -> reqwest::Response {
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        token: Option<&str>,
+        lang: Option<&str>,
+    ) -> reqwest::Response {
         let mut req = self.client.post(self.url(path)).json(body);
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -135,7 +142,12 @@ impl TestApp {
 
     /// GET with a bearer token.
     pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// Registers a supplier (or OEM with `role = "oem"`) through the API; returns the response body.
@@ -148,7 +160,12 @@ impl TestApp {
             "organization": {"name": format!("测试企业 {credit_code}"), "credit_code": credit_code, "region_code": "500112"}
         });
         let res = self.post("/api/v1/auth/register", &body, None, None).await;
-        assert_eq!(res.status(), 201, "register {email}: {}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status(),
+            201,
+            "register {email}: {}",
+            res.text().await.unwrap_or_default()
+        );
         res.json().await.expect("JSON")
     }
 
@@ -156,21 +173,45 @@ impl TestApp {
     pub async fn verified_user(&self, email: &str, role: &str, credit_code: &str) -> Session {
         self.register(email, role, credit_code).await;
         let mails = self.deliver_mail().await;
-        let mail = mails.iter().rev().find(|m| m.to.iter().any(|t| t.contains(email))).expect("verification mail");
+        let mail = mails
+            .iter()
+            .rev()
+            .find(|m| m.to.iter().any(|t| t.contains(email)))
+            .expect("verification mail");
         let token = token_in(&mail.body_text(), "/verify-email?token=").expect("link in the mail");
-        let res = self.post("/api/v1/auth/verify-email", &serde_json::json!({"token": token}), None, None).await;
+        let res = self
+            .post(
+                "/api/v1/auth/verify-email",
+                &serde_json::json!({"token": token}),
+                None,
+                None,
+            )
+            .await;
         assert_eq!(res.status(), 204);
         self.login(email, PASSWORD).await
     }
 
     /// Logs in and returns the tokens.
     pub async fn login(&self, email: &str, password: &str) -> Session {
-        let res = self.post("/api/v1/auth/login", &serde_json::json!({"email": email, "password": password}), None, None).await;
+        let res = self
+            .post(
+                "/api/v1/auth/login",
+                &serde_json::json!({"email": email, "password": password}),
+                None,
+                None,
+            )
+            .await;
         assert_eq!(res.status(), 200, "login {email}");
         let body: serde_json::Value = res.json().await.expect("JSON");
         Session {
-            access_token: body["access_token"].as_str().expect("access_token").to_owned(),
-            refresh_token: body["refresh_token"].as_str().expect("refresh_token").to_owned(),
+            access_token: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh_token: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
         }
     }
 
@@ -196,7 +237,9 @@ pub struct Session {
 pub fn token_in(body: &str, marker: &str) -> Option<String> {
     let start = body.find(marker)? + marker.len();
     let rest = &body[start..];
-    let end = rest.find(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>').unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+        .unwrap_or(rest.len());
     Some(rest[..end].to_owned())
 }
 

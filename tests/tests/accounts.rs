@@ -13,7 +13,9 @@ const CODE_C: &str = "91500112MA00000020";
 #[tokio::test]
 async fn a_supplier_registers_verifies_by_the_mailed_link_and_logs_in() {
     let app = TestApp::spawn().await;
-    let body = app.register("Li.Na@Supplier.example.cn", "supplier", CODE_A).await;
+    let body = app
+        .register("Li.Na@Supplier.example.cn", "supplier", CODE_A)
+        .await;
     assert_eq!(body["user"]["email"], "li.na@supplier.example.cn");
     assert_eq!(body["user"]["email_verified"], false);
     assert_eq!(body["organization"]["kind"], "supplier");
@@ -23,24 +25,58 @@ async fn a_supplier_registers_verifies_by_the_mailed_link_and_logs_in() {
     assert_eq!(mails.len(), 1, "exactly one verification mail");
     let mail = &mails[0];
     assert_eq!(mail.to, vec!["li.na@supplier.example.cn".to_owned()]);
-    assert!(mail.subject().unwrap().contains("验证"), "{:?}", mail.subject());
-    assert!(mail.header("List-Unsubscribe").is_none(), "security mail has no unsubscribe");
+    assert!(
+        mail.subject().unwrap().contains("验证"),
+        "{:?}",
+        mail.subject()
+    );
+    assert!(
+        mail.header("List-Unsubscribe").is_none(),
+        "security mail has no unsubscribe"
+    );
     let token = token_in(&mail.body_text(), "/verify-email?token=").expect("link");
     assert!(mail.body_text().contains(&app.settings.server.public_url));
 
     // Unverified users can log in but not post (the policy says why).
     let session = app.login("li.na@supplier.example.cn", PASSWORD).await;
-    let me: Value = app.get_as("/api/v1/me", &session.access_token).await.json().await.unwrap();
+    let me: Value = app
+        .get_as("/api/v1/me", &session.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["email_verified"], false);
     assert_eq!(me["role"], "supplier");
 
-    assert_eq!(app.post("/api/v1/auth/verify-email", &json!({"token": token}), None, None).await.status(), 204);
-    let again = app.post("/api/v1/auth/verify-email", &json!({"token": token}), None, Some("en")).await;
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/verify-email",
+            &json!({"token": token}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    let again = app
+        .post(
+            "/api/v1/auth/verify-email",
+            &json!({"token": token}),
+            None,
+            Some("en"),
+        )
+        .await;
     assert_eq!(again.status(), 422, "single use");
     let problem: Value = again.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "token");
 
-    let me: Value = app.get_as("/api/v1/me", &session.access_token).await.json().await.unwrap();
+    let me: Value = app
+        .get_as("/api/v1/me", &session.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["email_verified"], true);
 }
 
@@ -50,7 +86,9 @@ async fn the_verification_page_works_from_a_browser_link() {
     app.register("wang@oem.example.cn", "oem", CODE_A).await;
     let mail = app.deliver_mail().await.pop().unwrap();
     let token = token_in(&mail.body_text(), "/verify-email?token=").unwrap();
-    let page = app.get(&format!("/verify-email?token={token}"), Some("en")).await;
+    let page = app
+        .get(&format!("/verify-email?token={token}"), Some("en"))
+        .await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Email verified"));
     let page = app.get(&format!("/verify-email?token={token}"), None).await;
@@ -71,26 +109,68 @@ async fn every_bad_registration_field_is_named_in_both_languages_and_nothing_is_
     let res = app.post("/api/v1/auth/register", &bad, None, None).await;
     assert_eq!(res.status(), 422);
     let zh: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = zh["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    for f in ["email", "display_name", "role", "organization.name", "organization.credit_code", "organization.region_code"] {
+    let fields: Vec<&str> = zh["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "email",
+        "display_name",
+        "role",
+        "organization.name",
+        "organization.credit_code",
+        "organization.region_code",
+    ] {
         assert!(fields.contains(&f), "{f} missing from {fields:?}");
     }
-    let en: Value = app.post("/api/v1/auth/register", &bad, None, Some("en")).await.json().await.unwrap();
-    let credit = en["errors"].as_array().unwrap().iter().find(|e| e["field"] == "organization.credit_code").unwrap();
+    let en: Value = app
+        .post("/api/v1/auth/register", &bad, None, Some("en"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let credit = en["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "organization.credit_code")
+        .unwrap();
     assert_eq!(credit["code"], "credit_code.check_digit");
     assert!(credit["message"].as_str().unwrap().is_ascii());
 
     // A common password and one containing the email are refused too.
     let mut weak = json!({"email": "zhao.lei@x.example.cn", "password": "1234567890", "display_name": "赵磊", "role": "oem",
         "organization": {"name": "某整车企业", "credit_code": CODE_B, "region_code": "500112"}});
-    let p: Value = app.post("/api/v1/auth/register", &weak, None, None).await.json().await.unwrap();
+    let p: Value = app
+        .post("/api/v1/auth/register", &weak, None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(p["errors"][0]["code"], "password.common");
     weak["password"] = json!("my zhao.lei password");
-    let p: Value = app.post("/api/v1/auth/register", &weak, None, None).await.json().await.unwrap();
+    let p: Value = app
+        .post("/api/v1/auth/register", &weak, None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(p["errors"][0]["code"], "password.contains_email");
 
-    assert!(app.deliver_mail().await.is_empty(), "no mail for refused registrations");
-    let res = app.post("/api/v1/auth/login", &json!({"email": "zhao.lei@x.example.cn", "password": "my zhao.lei password"}), None, None).await;
+    assert!(
+        app.deliver_mail().await.is_empty(),
+        "no mail for refused registrations"
+    );
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": "zhao.lei@x.example.cn", "password": "my zhao.lei password"}),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 401);
 }
 
@@ -100,14 +180,32 @@ async fn a_taken_email_or_company_is_a_conflict() {
     app.register("first@a.example.cn", "supplier", CODE_A).await;
     let dup_email = json!({"email": "FIRST@a.example.cn", "password": PASSWORD, "display_name": "x", "role": "supplier",
         "organization": {"name": "另一家企业", "credit_code": CODE_B, "region_code": "500112"}});
-    assert_eq!(app.post("/api/v1/auth/register", &dup_email, None, None).await.status(), 409);
+    assert_eq!(
+        app.post("/api/v1/auth/register", &dup_email, None, None)
+            .await
+            .status(),
+        409
+    );
     let dup_company = json!({"email": "second@a.example.cn", "password": PASSWORD, "display_name": "x", "role": "supplier",
         "organization": {"name": "同一家企业", "credit_code": CODE_A, "region_code": "500112"}});
-    let res = app.post("/api/v1/auth/register", &dup_company, None, Some("en")).await;
+    let res = app
+        .post("/api/v1/auth/register", &dup_company, None, Some("en"))
+        .await;
     assert_eq!(res.status(), 409);
     let p: Value = res.json().await.unwrap();
-    assert!(p["detail"].as_str().unwrap().contains("ask its administrator for an invitation"), "{p}");
-    let zh: Value = app.post("/api/v1/auth/register", &dup_company, None, None).await.json().await.unwrap();
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ask its administrator for an invitation"),
+        "{p}"
+    );
+    let zh: Value = app
+        .post("/api/v1/auth/register", &dup_company, None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(zh["detail"].as_str().unwrap().contains("邀请"), "{zh}");
 }
 
@@ -117,28 +215,66 @@ async fn ten_failed_logins_lock_the_account_for_a_while_and_success_forgives() {
     app.register("lock@a.example.cn", "supplier", CODE_A).await;
     let wrong = json!({"email": "lock@a.example.cn", "password": "wrong password!"});
     for _ in 0..9 {
-        assert_eq!(app.post("/api/v1/auth/login", &wrong, None, None).await.status(), 401);
+        assert_eq!(
+            app.post("/api/v1/auth/login", &wrong, None, None)
+                .await
+                .status(),
+            401
+        );
     }
     // A success before the tenth failure resets the count.
     app.login("lock@a.example.cn", PASSWORD).await;
     for _ in 0..10 {
-        assert_eq!(app.post("/api/v1/auth/login", &wrong, None, None).await.status(), 401);
+        assert_eq!(
+            app.post("/api/v1/auth/login", &wrong, None, None)
+                .await
+                .status(),
+            401
+        );
     }
-    let res = app.post("/api/v1/auth/login", &json!({"email": "lock@a.example.cn", "password": PASSWORD}), None, Some("en")).await;
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": "lock@a.example.cn", "password": PASSWORD}),
+            None,
+            Some("en"),
+        )
+        .await;
     assert_eq!(res.status(), 429);
-    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry > 0 && retry <= 15 * 60, "{retry}");
     let p: Value = res.json().await.unwrap();
     assert_eq!(p["title"], "Too many requests");
     // Unknown accounts answer like wrong passwords.
-    assert_eq!(app.post("/api/v1/auth/login", &json!({"email": "nobody@a.example.cn", "password": PASSWORD}), None, None).await.status(), 401);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/login",
+            &json!({"email": "nobody@a.example.cn", "password": PASSWORD}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        401
+    );
 }
 
 #[tokio::test]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let app = TestApp::spawn().await;
     let s = app.verified_user("rot@a.example.cn", "oem", CODE_A).await;
-    let res = app.post("/api/v1/auth/refresh", &json!({"refresh_token": s.refresh_token}), None, None).await;
+    let res = app
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": s.refresh_token}),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let next: Value = res.json().await.unwrap();
     let next_refresh = next["refresh_token"].as_str().unwrap().to_owned();
@@ -147,41 +283,147 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     assert_eq!(next["expires_in"], 900);
 
     // The spent token again: refused, and its successor dies with it.
-    assert_eq!(app.post("/api/v1/auth/refresh", &json!({"refresh_token": s.refresh_token}), None, None).await.status(), 401);
-    assert_eq!(app.post("/api/v1/auth/refresh", &json!({"refresh_token": next_refresh}), None, None).await.status(), 401);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": s.refresh_token}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        401
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": next_refresh}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        401
+    );
 
     // Logout ends a fresh session's refresh token.
     let s2 = app.login("rot@a.example.cn", PASSWORD).await;
-    assert_eq!(app.post("/api/v1/auth/logout", &json!({"refresh_token": s2.refresh_token}), None, None).await.status(), 204);
-    assert_eq!(app.post("/api/v1/auth/refresh", &json!({"refresh_token": s2.refresh_token}), None, None).await.status(), 401);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/logout",
+            &json!({"refresh_token": s2.refresh_token}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": s2.refresh_token}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        401
+    );
 }
 
 #[tokio::test]
 async fn password_reset_is_single_use_and_ends_every_session() {
     let app = TestApp::spawn().await;
-    let s = app.verified_user("reset@a.example.cn", "supplier", CODE_A).await;
+    let s = app
+        .verified_user("reset@a.example.cn", "supplier", CODE_A)
+        .await;
     app.mail.clear();
     // Unknown emails get the same answer and no mail.
-    assert_eq!(app.post("/api/v1/auth/password-reset", &json!({"email": "ghost@a.example.cn"}), None, None).await.status(), 202);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/password-reset",
+            &json!({"email": "ghost@a.example.cn"}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        202
+    );
     assert!(app.deliver_mail().await.is_empty());
 
-    assert_eq!(app.post("/api/v1/auth/password-reset", &json!({"email": "reset@a.example.cn"}), None, None).await.status(), 202);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/password-reset",
+            &json!({"email": "reset@a.example.cn"}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        202
+    );
     let mail = app.deliver_mail().await.pop().expect("reset mail");
     let token = token_in(&mail.body_text(), "/reset-password?token=").unwrap();
 
     // A refused password changes nothing, so the link still works for a better one.
-    let weak = app.post("/api/v1/auth/password-reset/confirm", &json!({"token": token, "new_password": "password1"}), None, None).await;
+    let weak = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "new_password": "password1"}),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(weak.status(), 422);
     let p: Value = weak.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "new_password");
     let fresh = "another sturdy passphrase";
-    assert_eq!(app.post("/api/v1/auth/password-reset/confirm", &json!({"token": token, "new_password": fresh}), None, None).await.status(), 204);
-    let reuse = app.post("/api/v1/auth/password-reset/confirm", &json!({"token": token, "new_password": fresh}), None, None).await;
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "new_password": fresh}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    let reuse = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "new_password": fresh}),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(reuse.status(), 422, "single use");
 
     // Every session ended; only the new password works.
-    assert_eq!(app.post("/api/v1/auth/refresh", &json!({"refresh_token": s.refresh_token}), None, None).await.status(), 401);
-    assert_eq!(app.post("/api/v1/auth/login", &json!({"email": "reset@a.example.cn", "password": PASSWORD}), None, None).await.status(), 401);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": s.refresh_token}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        401
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/login",
+            &json!({"email": "reset@a.example.cn", "password": PASSWORD}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        401
+    );
     app.login("reset@a.example.cn", fresh).await;
 }
 
@@ -190,10 +432,20 @@ async fn forged_and_stale_tokens_are_refused() {
     use peitao_auth::access::{self, Subject};
     use peitao_auth::keys::KeySet;
     let app = TestApp::spawn().await;
-    let s = app.verified_user("forge@a.example.cn", "supplier", CODE_A).await;
-    assert_eq!(app.get_as("/api/v1/me", &s.access_token).await.status(), 200);
+    let s = app
+        .verified_user("forge@a.example.cn", "supplier", CODE_A)
+        .await;
+    assert_eq!(
+        app.get_as("/api/v1/me", &s.access_token).await.status(),
+        200
+    );
 
-    let me: Value = app.get_as("/api/v1/me", &s.access_token).await.json().await.unwrap();
+    let me: Value = app
+        .get_as("/api/v1/me", &s.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
     let subject = Subject {
         user_id: peitao_domain::ids::UserId(me["id"].as_str().unwrap().parse().unwrap()),
         role: peitao_domain::user::Role::Staff,
@@ -205,14 +457,22 @@ async fn forged_and_stale_tokens_are_refused() {
     let other_key = KeySet::new("an entirely different secret of enough length", &[]).unwrap();
     let forged_key = access::issue(&other_key, issuer, &subject, ttl, now).unwrap();
     let expired = access::issue(&app.state().keys, issuer, &subject, ttl, now - 3600).unwrap();
-    let wrong_issuer = access::issue(&app.state().keys, "someone-else", &subject, ttl, now).unwrap();
+    let wrong_issuer =
+        access::issue(&app.state().keys, "someone-else", &subject, ttl, now).unwrap();
     let mut tampered = s.access_token.clone();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
     let header_none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";
     let payload = s.access_token.split('.').nth(1).unwrap();
     let alg_none = format!("{header_none}.{payload}.");
-    for (what, token) in [("other key", forged_key.as_str()), ("expired", &expired), ("wrong issuer", &wrong_issuer), ("tampered", &tampered), ("alg none", &alg_none), ("garbage", "x.y.z")] {
+    for (what, token) in [
+        ("other key", forged_key.as_str()),
+        ("expired", &expired),
+        ("wrong issuer", &wrong_issuer),
+        ("tampered", &tampered),
+        ("alg none", &alg_none),
+        ("garbage", "x.y.z"),
+    ] {
         let res = app.get_as("/api/v1/me", token).await;
         assert_eq!(res.status(), 401, "{what}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
@@ -222,8 +482,14 @@ async fn forged_and_stale_tokens_are_refused() {
     // A deleted user's still-valid token is refused.
     use peitao_persistence::entities::user;
     use peitao_persistence::sea_orm::EntityTrait;
-    user::Entity::delete_by_id(subject.user_id.0).exec(app.db().conn()).await.unwrap();
-    assert_eq!(app.get_as("/api/v1/me", &s.access_token).await.status(), 401);
+    user::Entity::delete_by_id(subject.user_id.0)
+        .exec(app.db().conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_as("/api/v1/me", &s.access_token).await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -240,21 +506,465 @@ async fn my_account_settings_change_and_bad_values_are_named() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let me: Value = res.json().await.unwrap();
-    assert_eq!((me["locale"].as_str(), me["email_frequency"].as_str(), me["display_name"].as_str()), (Some("en"), Some("daily"), Some("Zhang Wei")));
+    assert_eq!(
+        (
+            me["locale"].as_str(),
+            me["email_frequency"].as_str(),
+            me["display_name"].as_str()
+        ),
+        (Some("en"), Some("daily"), Some("Zhang Wei"))
+    );
 
-    let res = app.client.patch(app.url("/api/v1/me")).bearer_auth(&s.access_token).header("Accept-Language", "en")
-        .json(&json!({"locale": "fr", "email_frequency": "hourly"})).send().await.unwrap();
+    let res = app
+        .client
+        .patch(app.url("/api/v1/me"))
+        .bearer_auth(&s.access_token)
+        .header("Accept-Language", "en")
+        .json(&json!({"locale": "fr", "email_frequency": "hourly"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
     let p: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["locale", "email_frequency"]);
-    let me: Value = app.get_as("/api/v1/me", &s.access_token).await.json().await.unwrap();
-    assert_eq!(me["email_frequency"], "daily", "a refused change changes nothing");
+    let me: Value = app
+        .get_as("/api/v1/me", &s.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me["email_frequency"], "daily",
+        "a refused change changes nothing"
+    );
 
     // Every change is in the audit log (read directly; the staff endpoint has its own test).
-    let log = peitao_persistence::audit::list(app.db(), &Default::default(), 50).await.unwrap();
+    let log = peitao_persistence::audit::list(app.db(), &Default::default(), 50)
+        .await
+        .unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
-    for a in ["user.register", "user.verify_email", "user.login", "user.update"] {
+    for a in [
+        "user.register",
+        "user.verify_email",
+        "user.login",
+        "user.update",
+    ] {
         assert!(actions.contains(&a), "{a} not in {actions:?}");
     }
+}
+
+async fn staff_token(app: &TestApp, email: &str, role: peitao_domain::user::Role) -> String {
+    let hash = peitao_auth::password::hash(PASSWORD.into(), peitao_auth::password::HashCost::Fast)
+        .await
+        .unwrap();
+    let new = peitao_persistence::users::NewStaff {
+        email: peitao_domain::Email::parse(email).unwrap(),
+        display_name: "协会".into(),
+        password_hash: hash,
+        role,
+        locale: peitao_domain::Locale::ZhCn,
+    };
+    peitao_persistence::users::create_staff(app.db(), new, chrono::Utc::now())
+        .await
+        .unwrap();
+    app.login(email, PASSWORD).await.access_token
+}
+
+#[tokio::test]
+async fn staff_deactivate_an_account_and_its_tokens_stop_at_once() {
+    use peitao_domain::user::Role;
+    let app = TestApp::spawn().await;
+    let s = app
+        .verified_user("bad.actor@a.example.cn", "supplier", CODE_A)
+        .await;
+    let me: Value = app
+        .get_as("/api/v1/me", &s.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = me["id"].as_str().unwrap();
+    let staff = staff_token(&app, "desk@assoc.example.cn", Role::Staff).await;
+    let admin = staff_token(&app, "root@assoc.example.cn", Role::Admin).await;
+
+    // A supplier may not; staff may.
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/users/{id}/deactivate"),
+            &json!({}),
+            Some(&s.access_token),
+            None
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/users/{id}/deactivate"),
+            &json!({}),
+            Some(&staff),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(
+        app.get_as("/api/v1/me", &s.access_token).await.status(),
+        401,
+        "the access token stops at once"
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": s.refresh_token}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        401
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/login",
+            &json!({"email": "bad.actor@a.example.cn", "password": PASSWORD}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        401
+    );
+
+    // Staff may not lock out an administrator; an administrator may deactivate staff.
+    let admin_id: Value = app.get_as("/api/v1/me", &admin).await.json().await.unwrap();
+    let staff_id: Value = app.get_as("/api/v1/me", &staff).await.json().await.unwrap();
+    assert_eq!(
+        app.post(
+            &format!(
+                "/api/v1/users/{}/deactivate",
+                admin_id["id"].as_str().unwrap()
+            ),
+            &json!({}),
+            Some(&staff),
+            None
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        app.post(
+            &format!(
+                "/api/v1/users/{}/deactivate",
+                staff_id["id"].as_str().unwrap()
+            ),
+            &json!({}),
+            Some(&admin),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    let log: Value = app
+        .get_as("/api/v1/audit?entity=user", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "user.deactivate")
+    );
+}
+
+#[tokio::test]
+async fn an_admin_creates_staff_who_set_their_password_from_the_mail() {
+    use peitao_domain::user::Role;
+    let app = TestApp::spawn().await;
+    let admin = staff_token(&app, "root@assoc.example.cn", Role::Admin).await;
+    let staff = staff_token(&app, "desk@assoc.example.cn", Role::Staff).await;
+    let body = json!({"email": "new.desk@assoc.example.cn", "display_name": "李娜"});
+    assert_eq!(
+        app.post("/api/v1/staff", &body, Some(&staff), None)
+            .await
+            .status(),
+        403,
+        "only admins create staff"
+    );
+    let res = app.post("/api/v1/staff", &body, Some(&admin), None).await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["role"], "staff");
+    assert_eq!(
+        app.post("/api/v1/staff", &body, Some(&admin), None)
+            .await
+            .status(),
+        409
+    );
+    let mail = app
+        .deliver_mail()
+        .await
+        .pop()
+        .expect("a mail to set the password");
+    assert_eq!(mail.to, vec!["new.desk@assoc.example.cn".to_owned()]);
+    let token = token_in(&mail.body_text(), "/reset-password?token=").unwrap();
+    let chosen = "a staff passphrase of 2026";
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "new_password": chosen}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    let s = app.login("new.desk@assoc.example.cn", chosen).await;
+    assert_eq!(
+        app.get_as("/api/v1/audit", &s.access_token).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn expired_links_and_tokens_meant_for_other_purposes_are_refused() {
+    use peitao_persistence::entities::one_time_token;
+    use peitao_persistence::sea_orm::{EntityTrait, sea_query::Expr};
+    let app = TestApp::spawn().await;
+    app.register("late@a.example.cn", "supplier", CODE_A).await;
+    let mail = app.deliver_mail().await.pop().unwrap();
+    let token = token_in(&mail.body_text(), "/verify-email?token=").unwrap();
+    // A day and a bit later.
+    one_time_token::Entity::update_many()
+        .col_expr(
+            one_time_token::Column::ExpiresAtMs,
+            Expr::value(chrono::Utc::now().timestamp_millis() - 1),
+        )
+        .exec(app.db().conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/verify-email",
+            &json!({"token": token}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        422
+    );
+    // The resend endpoint mails a fresh link that works.
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/verify-email/resend",
+            &json!({"email": "late@a.example.cn"}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    let mail = app.deliver_mail().await.pop().unwrap();
+    let fresh = token_in(&mail.body_text(), "/verify-email?token=").unwrap();
+    assert_ne!(fresh, token);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/verify-email",
+            &json!({"token": fresh}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+
+    // An unsubscribe token (another audience) is not an access token.
+    let me = app.login("late@a.example.cn", PASSWORD).await;
+    let user: Value = app
+        .get_as("/api/v1/me", &me.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let unsubscribe = peitao_auth::purpose::issue_purpose(
+        &app.state().keys,
+        &app.settings.auth.issuer,
+        peitao_auth::purpose::Purpose::Unsubscribe,
+        user["id"].as_str().unwrap(),
+        std::time::Duration::from_secs(3600),
+        chrono::Utc::now().timestamp(),
+    )
+    .unwrap();
+    assert_eq!(
+        app.get_as("/api/v1/me", &unsubscribe).await.status(),
+        401,
+        "wrong audience"
+    );
+    // A refresh token is not an access token either.
+    assert_eq!(
+        app.get_as("/api/v1/me", &me.refresh_token).await.status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn an_owner_invites_a_colleague_who_joins_and_can_be_removed() {
+    let app = TestApp::spawn().await;
+    let owner = app.verified_user("owner@a.example.cn", "oem", CODE_A).await;
+    let me: Value = app
+        .get_as("/api/v1/me", &owner.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let org = me["organization_id"].as_str().unwrap().to_owned();
+    let outsider = app
+        .verified_user("outsider@b.example.cn", "supplier", CODE_B)
+        .await;
+
+    let invite = json!({"email": "colleague@a.example.cn"});
+    let path = format!("/api/v1/organizations/{org}/invitations");
+    assert_eq!(
+        app.post(&path, &invite, Some(&outsider.access_token), None)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.post(&path, &invite, Some(&owner.access_token), None)
+            .await
+            .status(),
+        202
+    );
+    let mail = app.deliver_mail().await.pop().unwrap();
+    assert_eq!(mail.to, vec!["colleague@a.example.cn".to_owned()]);
+    let token = token_in(&mail.body_text(), "/invitations/accept?token=").unwrap();
+
+    let weak = json!({"token": token, "display_name": "同事", "password": "123456789a"});
+    assert_eq!(
+        app.post("/api/v1/invitations/accept", &weak, None, None)
+            .await
+            .status(),
+        422
+    );
+    let res = app
+        .post(
+            "/api/v1/invitations/accept",
+            &json!({"token": token, "display_name": "同事", "password": PASSWORD}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let joined: Value = res.json().await.unwrap();
+    assert_eq!(joined["organization_id"].as_str(), Some(org.as_str()));
+    assert_eq!(joined["role"], "oem");
+    assert_eq!(joined["email_verified"], true);
+    assert_eq!(
+        app.post(
+            "/api/v1/invitations/accept",
+            &json!({"token": token, "display_name": "x", "password": PASSWORD}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        422,
+        "single use"
+    );
+
+    let colleague = app.login("colleague@a.example.cn", PASSWORD).await;
+    let members: Value = app
+        .get_as(
+            &format!("/api/v1/organizations/{org}/members"),
+            &colleague.access_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = members["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["org_role"], "owner");
+    assert_eq!(
+        app.get_as(
+            &format!("/api/v1/organizations/{org}/members"),
+            &outsider.access_token
+        )
+        .await
+        .status(),
+        404
+    );
+    // A member is not the owner: no inviting, no removing.
+    assert_eq!(
+        app.post(
+            &path,
+            &json!({"email": "third@a.example.cn"}),
+            Some(&colleague.access_token),
+            None
+        )
+        .await
+        .status(),
+        403
+    );
+
+    let colleague_id = joined["id"].as_str().unwrap();
+    let remove = app
+        .client
+        .delete(app.url(&format!(
+            "/api/v1/organizations/{org}/members/{colleague_id}"
+        )))
+        .bearer_auth(&owner.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(remove.status(), 204);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": colleague.refresh_token}),
+            None,
+            None
+        )
+        .await
+        .status(),
+        401
+    );
+    let members: Value = app
+        .get_as(
+            &format!("/api/v1/organizations/{org}/members"),
+            &owner.access_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(members["items"].as_array().unwrap().len(), 1);
+    // The owner cannot be removed this way.
+    let owner_id = me["id"].as_str().unwrap();
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/organizations/{org}/members/{owner_id}")))
+        .bearer_auth(&owner.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
 }

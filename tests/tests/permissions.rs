@@ -10,7 +10,9 @@ use peitao_tests::{PASSWORD, TestApp};
 use reqwest::Method;
 
 async fn staff_session(app: &TestApp, email: &str, role: Role) -> String {
-    let hash = peitao_auth::password::hash(PASSWORD.into(), peitao_auth::password::HashCost::Fast).await.unwrap();
+    let hash = peitao_auth::password::hash(PASSWORD.into(), peitao_auth::password::HashCost::Fast)
+        .await
+        .unwrap();
     let new = users::NewStaff {
         email: peitao_domain::Email::parse(email).unwrap(),
         display_name: "协会".into(),
@@ -18,16 +20,25 @@ async fn staff_session(app: &TestApp, email: &str, role: Role) -> String {
         role,
         locale: peitao_domain::Locale::ZhCn,
     };
-    users::create_staff(app.db(), new, Utc::now()).await.unwrap();
+    users::create_staff(app.db(), new, Utc::now())
+        .await
+        .unwrap();
     app.login(email, PASSWORD).await.access_token
 }
 
 #[tokio::test]
 async fn every_role_gets_the_status_the_policy_promises() {
     let app = TestApp::spawn().await;
-    let supplier = app.verified_user("s@a.example.cn", "supplier", "91500112MA0000000R").await.access_token;
-    let oem = app.verified_user("o@a.example.cn", "oem", "91500112MA0000001W").await.access_token;
-    app.register("u@a.example.cn", "supplier", "91500112MA00000020").await;
+    let supplier = app
+        .verified_user("s@a.example.cn", "supplier", "91500112MA0000000R")
+        .await
+        .access_token;
+    let oem = app
+        .verified_user("o@a.example.cn", "oem", "91500112MA0000001W")
+        .await
+        .access_token;
+    app.register("u@a.example.cn", "supplier", "91500112MA00000020")
+        .await;
     let unverified = app.login("u@a.example.cn", PASSWORD).await.access_token;
     let staff = staff_session(&app, "staff@assoc.example.cn", Role::Staff).await;
     let admin = staff_session(&app, "admin@assoc.example.cn", Role::Admin).await;
@@ -43,14 +54,84 @@ async fn every_role_gets_the_status_the_policy_promises() {
     ];
     // method, path, body, then the status for each caller in the order above.
     let rows: Vec<(Method, String, Option<serde_json::Value>, [u16; 6])> = vec![
-        (Method::GET, "/api/v1/me".into(), None, [401, 200, 200, 200, 200, 200]),
-        (Method::PATCH, "/api/v1/me".into(), Some(serde_json::json!({"locale": "zh-CN"})), [401, 200, 200, 200, 200, 200]),
-        (Method::GET, "/api/v1/notifications".into(), None, [401, 200, 200, 200, 200, 200]),
-        (Method::POST, "/api/v1/notifications/read-all".into(), None, [401, 200, 200, 200, 200, 200]),
-        (Method::POST, format!("/api/v1/notifications/{missing}/read"), None, [401, 404, 404, 404, 404, 404]),
-        (Method::GET, "/api/v1/audit".into(), None, [401, 403, 403, 403, 200, 200]),
-        (Method::GET, "/api/v1/mail/dead".into(), None, [401, 403, 403, 403, 200, 200]),
-        (Method::POST, format!("/api/v1/mail/{missing}/retry"), None, [401, 403, 403, 403, 404, 404]),
+        (
+            Method::GET,
+            "/api/v1/me".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/me".into(),
+            Some(serde_json::json!({"locale": "zh-CN"})),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/notifications".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::POST,
+            "/api/v1/notifications/read-all".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/notifications/{missing}/read"),
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            Method::GET,
+            "/api/v1/audit".into(),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/mail/dead".into(),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/mail/{missing}/retry"),
+            None,
+            [401, 403, 403, 403, 404, 404],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{missing}/deactivate"),
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/organizations/{missing}/members"),
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organizations/{missing}/invitations"),
+            Some(serde_json::json!({"email": "x@a.example.cn"})),
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/organizations/{missing}/members/{missing}"),
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            Method::POST,
+            "/api/v1/staff".into(),
+            Some(serde_json::json!({"email": "made@assoc.example.cn", "display_name": "新同事"})),
+            [401, 403, 403, 403, 403, 201],
+        ),
     ];
     let mut failures = Vec::new();
     for (method, path, body, expected) in &rows {
@@ -64,7 +145,9 @@ async fn every_role_gets_the_status_the_policy_promises() {
             }
             let got = req.send().await.unwrap().status().as_u16();
             if got != *want {
-                failures.push(format!("{method} {path} as {who}: expected {want}, got {got}"));
+                failures.push(format!(
+                    "{method} {path} as {who}: expected {want}, got {got}"
+                ));
             }
         }
     }

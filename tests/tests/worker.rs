@@ -41,8 +41,5 @@ async fn needs_past_their_respond_by_date_expire_once() {
     assert_eq!(still_open.len(), open_before - 1);
 
     // A second pass finds nothing more to do.
-    assert_eq!(
-        peitao::worker::expire_needs(app.db()).await.unwrap(),
-        0
-    );
+    assert_eq!(peitao::worker::expire_needs(app.db()).await.unwrap(), 0);
 }

@@ -55,7 +55,9 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Result<(), ApiError> {
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 /// Verifies a token and loads its account; `None` for anything not acceptable.
@@ -98,7 +100,9 @@ impl FromRequest for AuthUser {
             let (Some(state), Some(token)) = (state, token) else {
                 return Err(ApiError::Unauthorized);
             };
-            authenticate(&state, &token).await?.ok_or(ApiError::Unauthorized)
+            authenticate(&state, &token)
+                .await?
+                .ok_or(ApiError::Unauthorized)
         })
     }
 }
@@ -118,7 +122,10 @@ impl FromRequest for RequireStaff {
             if user.actor.role.is_staff() {
                 Ok(RequireStaff(user))
             } else {
-                Err(ApiError::Forbidden(Text::fixed("仅限行业协会工作人员。", "Association staff only.")))
+                Err(ApiError::Forbidden(Text::fixed(
+                    "仅限行业协会工作人员。",
+                    "Association staff only.",
+                )))
             }
         })
     }
@@ -136,5 +143,6 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     {
         return first.trim().to_owned();
     }
-    req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
 }

@@ -20,9 +20,9 @@ use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web as aweb};
-use peitao_domain::reference::ReferenceData;
 use peitao_auth::keys::KeySet;
 use peitao_auth::password::HashCost;
+use peitao_domain::reference::ReferenceData;
 use peitao_persistence::Db;
 use tracing_actix_web::TracingLogger;
 

@@ -52,7 +52,11 @@ pub fn message_id(id: uuid::Uuid, domain: &str) -> String {
 pub fn host_of(url: &str) -> String {
     let rest = url.split("://").nth(1).unwrap_or(url);
     let host = rest.split(['/', ':', '?']).next().unwrap_or("");
-    if host.is_empty() { "peitao.localhost".to_owned() } else { host.to_owned() }
+    if host.is_empty() {
+        "peitao.localhost".to_owned()
+    } else {
+        host.to_owned()
+    }
 }
 
 fn outgoing(mail: &row::Model, config: &DeliveryConfig) -> OutgoingMail {
@@ -75,7 +79,12 @@ fn outgoing(mail: &row::Model, config: &DeliveryConfig) -> OutgoingMail {
 /// # Errors
 /// Database errors while claiming; a failure to record one outcome is logged and the lease makes
 /// the row come back.
-pub async fn deliver_due(db: &Db, transport: &Transport, config: &DeliveryConfig, worker: &str) -> StoreResult<DeliveryReport> {
+pub async fn deliver_due(
+    db: &Db,
+    transport: &Transport,
+    config: &DeliveryConfig,
+    worker: &str,
+) -> StoreResult<DeliveryReport> {
     let now_ms = Utc::now().timestamp_millis();
     let lease_ms = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX / 2);
     let claimed = outbox::claim(db, worker, config.batch, now_ms, now_ms + lease_ms).await?;
@@ -128,8 +137,14 @@ mod tests {
     #[test]
     fn message_ids_come_from_the_row_and_the_public_host() {
         let id = uuid::Uuid::nil();
-        assert_eq!(host_of("https://peitao.example.cn:8443/x"), "peitao.example.cn");
+        assert_eq!(
+            host_of("https://peitao.example.cn:8443/x"),
+            "peitao.example.cn"
+        );
         assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1");
-        assert_eq!(message_id(id, "peitao.example.cn"), format!("{id}@peitao.example.cn"));
+        assert_eq!(
+            message_id(id, "peitao.example.cn"),
+            format!("{id}@peitao.example.cn")
+        );
     }
 }

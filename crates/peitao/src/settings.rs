@@ -301,15 +301,29 @@ impl Settings {
             return fail("auth.refresh_token_days", "must be at least 1");
         }
         if self.auth.password_hash_cost == HashCostSetting::Fast && self.env != RunEnv::Test {
-            return fail("auth.password_hash_cost", "\"fast\" is only for the test suite");
+            return fail(
+                "auth.password_hash_cost",
+                "\"fast\" is only for the test suite",
+            );
         }
         if self.auth.issuer.trim().is_empty() {
             return fail("auth.issuer", "must not be empty");
         }
-        if let Some(i) = self.auth.jwt_previous_secrets.iter().position(|s| s.len() < 32) {
-            return fail(&format!("auth.jwt_previous_secrets[{i}]"), "must be at least 32 bytes");
+        if let Some(i) = self
+            .auth
+            .jwt_previous_secrets
+            .iter()
+            .position(|s| s.len() < 32)
+        {
+            return fail(
+                &format!("auth.jwt_previous_secrets[{i}]"),
+                "must be at least 32 bytes",
+            );
         }
-        if self.auth.login_max_failures == 0 || self.auth.login_window_minutes == 0 || self.auth.ip_max_requests == 0 {
+        if self.auth.login_max_failures == 0
+            || self.auth.login_window_minutes == 0
+            || self.auth.ip_max_requests == 0
+        {
             return fail("auth.login_max_failures", "login limits must be at least 1");
         }
         if self.mail.max_attempts == 0 {
@@ -319,10 +333,16 @@ impl Settings {
             return fail("mail.digest_hour", "must be an hour from 0 to 23");
         }
         if self.mail.digest_timezone.parse::<chrono_tz::Tz>().is_err() {
-            return fail("mail.digest_timezone", "must be an IANA time zone such as Asia/Shanghai");
+            return fail(
+                "mail.digest_timezone",
+                "must be an IANA time zone such as Asia/Shanghai",
+            );
         }
         if self.worker.mail_batch == 0 || self.worker.lease_secs == 0 {
-            return fail("worker.mail_batch", "mail_batch and lease_secs must be at least 1");
+            return fail(
+                "worker.mail_batch",
+                "mail_batch and lease_secs must be at least 1",
+            );
         }
         if self.worker.poll_interval_ms == 0 {
             return fail("worker.poll_interval_ms", "must be at least 1");
@@ -442,10 +462,24 @@ mod tests {
 
     #[test]
     fn cheap_hashing_and_unknown_zones_are_refused() {
-        let err = Settings::load(&sources("development", &[("PEITAO__AUTH__PASSWORD_HASH_COST", "fast")])).unwrap_err();
+        let err = Settings::load(&sources(
+            "development",
+            &[("PEITAO__AUTH__PASSWORD_HASH_COST", "fast")],
+        ))
+        .unwrap_err();
         assert!(err.0.contains("auth.password_hash_cost"), "{err}");
-        assert_eq!(Settings::load(&sources("test", &[])).unwrap().auth.password_hash_cost, HashCostSetting::Fast);
-        let err = Settings::load(&sources("development", &[("PEITAO__MAIL__DIGEST_TIMEZONE", "Mars/Olympus")])).unwrap_err();
+        assert_eq!(
+            Settings::load(&sources("test", &[]))
+                .unwrap()
+                .auth
+                .password_hash_cost,
+            HashCostSetting::Fast
+        );
+        let err = Settings::load(&sources(
+            "development",
+            &[("PEITAO__MAIL__DIGEST_TIMEZONE", "Mars/Olympus")],
+        ))
+        .unwrap_err();
         assert!(err.0.contains("mail.digest_timezone"), "{err}");
     }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use peitao_auth::keys::KeySet;
 use peitao_auth::password::{self, HashCost};
 use peitao_domain::reference::ReferenceData;
-use peitao_auth::keys::KeySet;
 use peitao_http::service::digest::DigestSchedule;
 use peitao_http::{AppState, AuthConfig, HttpConfig};
 use peitao_notify::{Transport, TransportConfig, TransportKind};
@@ -49,8 +49,16 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<(Db, Arc<Re
 ///
 /// # Errors
 /// Bad signing keys (named by their setting).
-pub fn app_state(settings: &Settings, db: Db, reference: Arc<ReferenceData>) -> anyhow::Result<AppState> {
-    let keys = KeySet::new(&settings.auth.jwt_secret, &settings.auth.jwt_previous_secrets).map_err(|e| anyhow::anyhow!("{e}"))?;
+pub fn app_state(
+    settings: &Settings,
+    db: Db,
+    reference: Arc<ReferenceData>,
+) -> anyhow::Result<AppState> {
+    let keys = KeySet::new(
+        &settings.auth.jwt_secret,
+        &settings.auth.jwt_previous_secrets,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(AppState {
         db,
         reference,
@@ -64,10 +72,14 @@ pub fn app_state(settings: &Settings, db: Db, reference: Arc<ReferenceData>) -> 
             auth: AuthConfig {
                 issuer: settings.auth.issuer.clone(),
                 access_ttl: Duration::from_secs(u64::from(settings.auth.access_token_minutes) * 60),
-                refresh_ttl: Duration::from_secs(u64::from(settings.auth.refresh_token_days) * 24 * 3600),
+                refresh_ttl: Duration::from_secs(
+                    u64::from(settings.auth.refresh_token_days) * 24 * 3600,
+                ),
                 hash_cost: hash_cost(settings),
                 login_max_failures: settings.auth.login_max_failures,
-                login_window: Duration::from_secs(u64::from(settings.auth.login_window_minutes) * 60),
+                login_window: Duration::from_secs(
+                    u64::from(settings.auth.login_window_minutes) * 60,
+                ),
                 ip_max_requests: settings.auth.ip_max_requests,
             },
         }),
@@ -99,7 +111,11 @@ pub fn build_worker(settings: &Settings, state: AppState) -> anyhow::Result<Work
         timeout: Duration::from_secs(settings.mail.smtp_timeout_secs),
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let zone = settings.mail.digest_timezone.parse().map_err(|_| anyhow::anyhow!("mail.digest_timezone is not a time zone"))?;
+    let zone = settings
+        .mail
+        .digest_timezone
+        .parse()
+        .map_err(|_| anyhow::anyhow!("mail.digest_timezone is not a time zone"))?;
     Ok(Worker {
         state,
         transport: Arc::new(transport),
@@ -110,14 +126,20 @@ pub fn build_worker(settings: &Settings, state: AppState) -> anyhow::Result<Work
             batch: settings.worker.mail_batch,
             lease: Duration::from_secs(settings.worker.lease_secs),
         },
-        digest: DigestSchedule { hour: settings.mail.digest_hour, zone },
+        digest: DigestSchedule {
+            hour: settings.mail.digest_hour,
+            zone,
+        },
         interval: Duration::from_millis(settings.worker.poll_interval_ms),
         name: format!("{}-{}", host_name(), uuid::Uuid::new_v4().simple()),
     })
 }
 
 fn host_name() -> String {
-    std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "worker".to_owned())
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "worker".to_owned())
 }
 
 /// What loading the demo world did, for printing.
@@ -177,7 +199,12 @@ impl Application {
         } else {
             None
         };
-        Ok(Application { port, server, state, worker })
+        Ok(Application {
+            port,
+            server,
+            state,
+            worker,
+        })
     }
 
     #[must_use]

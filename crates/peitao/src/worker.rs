@@ -63,12 +63,16 @@ impl Worker {
         }
         // Drain what is due now, batch by batch, so a backlog does not wait a poll interval per batch.
         loop {
-            match delivery::deliver_due(&self.state.db, &self.transport, &self.delivery, &self.name).await {
+            match delivery::deliver_due(&self.state.db, &self.transport, &self.delivery, &self.name)
+                .await
+            {
                 Ok(r) => {
                     report.mail.sent += r.sent;
                     report.mail.retrying += r.retrying;
                     report.mail.dead += r.dead;
-                    if r.sent + r.retrying + r.dead < u32::try_from(self.delivery.batch).unwrap_or(u32::MAX) {
+                    if r.sent + r.retrying + r.dead
+                        < u32::try_from(self.delivery.batch).unwrap_or(u32::MAX)
+                    {
                         break;
                     }
                 }

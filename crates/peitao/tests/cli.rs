@@ -256,7 +256,12 @@ fn the_demo_is_refused_in_production() {
 
 /// Starts `peitao serve` and returns it with its port.
 fn start_serve(cmd: &mut Command) -> (std::process::Child, u16) {
-    let mut child = cmd.arg("serve").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = cmd
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let port = loop {
         let line = lines.next().expect("serve printed its address").unwrap();
@@ -274,7 +279,8 @@ async fn mail_committed_before_a_kill_9_is_delivered_after_restart() {
     let db = TestDatabase::create().await;
     let smtp = peitao_tests::mail::MailServer::start();
     let with_mail = |cmd: &mut Command| {
-        cmd.env("PEITAO__MAIL__TRANSPORT", "smtp").env("PEITAO__MAIL__SMTP_URL", smtp.smtp_url());
+        cmd.env("PEITAO__MAIL__TRANSPORT", "smtp")
+            .env("PEITAO__MAIL__SMTP_URL", smtp.smtp_url());
     };
     // A server whose worker is off: the registration commits its mail to the outbox, nothing sends it.
     let mut serve = peitao(db.url());
@@ -290,16 +296,28 @@ async fn mail_committed_before_a_kill_9_is_delivered_after_restart() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    Command::new("kill").args(["-KILL", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
     child.wait().unwrap();
     assert!(smtp.messages().is_empty());
 
     // Another process picks the outbox up.
     let mut worker_cmd = peitao(db.url());
     with_mail(&mut worker_cmd);
-    let mut worker = worker_cmd.arg("worker").env("PEITAO__WORKER__POLL_INTERVAL_MS", "100").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut worker = worker_cmd
+        .arg("worker")
+        .env("PEITAO__WORKER__POLL_INTERVAL_MS", "100")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
-    Command::new("kill").args(["-TERM", &worker.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
     let status = worker.wait().unwrap();
     assert!(status.success(), "{status:?}");
     assert_eq!(mails[0].to, vec!["crash@a.example.cn".to_owned()]);

@@ -2,7 +2,10 @@
 //! change, so the log and the data never disagree; read by staff, newest first.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::entities::audit_entry;
@@ -28,7 +31,11 @@ pub struct AuditEntry {
 ///
 /// # Errors
 /// Database errors.
-pub async fn record<C: ConnectionTrait>(conn: &C, entry: AuditEntry, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    entry: AuditEntry,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     audit_entry::Entity::insert(audit_entry::ActiveModel {
         id: Set(new_id()),
         at: Set(now),
@@ -60,7 +67,11 @@ pub struct AuditFilter {
 ///
 /// # Errors
 /// Database errors.
-pub async fn list(db: &Db, filter: &AuditFilter, limit: u64) -> StoreResult<Vec<audit_entry::Model>> {
+pub async fn list(
+    db: &Db,
+    filter: &AuditFilter,
+    limit: u64,
+) -> StoreResult<Vec<audit_entry::Model>> {
     let mut q = audit_entry::Entity::find();
     if let Some(actor) = filter.actor {
         q = q.filter(audit_entry::Column::ActorUserId.eq(actor));
@@ -77,5 +88,8 @@ pub async fn list(db: &Db, filter: &AuditFilter, limit: u64) -> StoreResult<Vec<
     if let Some(before) = filter.before {
         q = q.filter(audit_entry::Column::Id.lt(before));
     }
-    Ok(q.order_by_desc(audit_entry::Column::Id).limit(limit).all(db.conn()).await?)
+    Ok(q.order_by_desc(audit_entry::Column::Id)
+        .limit(limit)
+        .all(db.conn())
+        .await?)
 }

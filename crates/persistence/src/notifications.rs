@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::entities::notification;
@@ -26,7 +29,11 @@ pub struct NewNotification {
 ///
 /// # Errors
 /// Database errors.
-pub async fn create<C: ConnectionTrait>(conn: &C, n: NewNotification, now: DateTime<Utc>) -> StoreResult<Uuid> {
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    n: NewNotification,
+    now: DateTime<Utc>,
+) -> StoreResult<Uuid> {
     let id = new_id();
     notification::Entity::insert(notification::ActiveModel {
         id: Set(id),
@@ -49,12 +56,21 @@ pub async fn create<C: ConnectionTrait>(conn: &C, n: NewNotification, now: DateT
 ///
 /// # Errors
 /// Database errors.
-pub async fn list(db: &Db, user_id: Uuid, limit: u64, before: Option<Uuid>) -> StoreResult<Vec<notification::Model>> {
+pub async fn list(
+    db: &Db,
+    user_id: Uuid,
+    limit: u64,
+    before: Option<Uuid>,
+) -> StoreResult<Vec<notification::Model>> {
     let mut query = notification::Entity::find().filter(notification::Column::UserId.eq(user_id));
     if let Some(cursor) = before {
         query = query.filter(notification::Column::Id.lt(cursor));
     }
-    Ok(query.order_by_desc(notification::Column::Id).limit(limit).all(db.conn()).await?)
+    Ok(query
+        .order_by_desc(notification::Column::Id)
+        .limit(limit)
+        .all(db.conn())
+        .await?)
 }
 
 /// Marks one of the user's notifications read; false when it is not theirs or does not exist.
@@ -73,7 +89,10 @@ pub async fn mark_read(db: &Db, user_id: Uuid, id: Uuid, now: DateTime<Utc>) -> 
         return Ok(true);
     }
     // Already read counts as success; someone else's or missing does not.
-    Ok(notification::Entity::find_by_id(id).one(db.conn()).await?.is_some_and(|n| n.user_id == user_id))
+    Ok(notification::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .is_some_and(|n| n.user_id == user_id))
 }
 
 /// Marks all of the user's notifications read; returns how many changed.
@@ -111,7 +130,10 @@ pub async fn users_awaiting_digest(db: &Db) -> StoreResult<Vec<Uuid>> {
 ///
 /// # Errors
 /// Database errors.
-pub async fn take_for_digest<C: ConnectionTrait>(conn: &C, user_id: Uuid) -> StoreResult<Vec<notification::Model>> {
+pub async fn take_for_digest<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+) -> StoreResult<Vec<notification::Model>> {
     let rows = notification::Entity::find()
         .filter(notification::Column::UserId.eq(user_id))
         .filter(notification::Column::DigestPending.eq(true))

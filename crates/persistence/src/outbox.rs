@@ -37,7 +37,11 @@ pub struct NewMail {
 ///
 /// # Errors
 /// Database errors.
-pub async fn enqueue<C: ConnectionTrait>(conn: &C, mail: NewMail, now: DateTime<Utc>) -> StoreResult<bool> {
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    mail: NewMail,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
     let inserted = outbox::Entity::insert(outbox::ActiveModel {
         id: Set(new_id()),
         dedupe_key: Set(mail.dedupe_key),
@@ -58,7 +62,11 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, mail: NewMail, now: DateTime<
         created_at: Set(now),
         sent_at: Set(None),
     })
-    .on_conflict(OnConflict::column(outbox::Column::DedupeKey).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(outbox::Column::DedupeKey)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(conn)
     .await?;
     Ok(inserted > 0)
@@ -69,7 +77,13 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, mail: NewMail, now: DateTime<
 ///
 /// # Errors
 /// Database errors.
-pub async fn claim(db: &Db, worker: &str, limit: u64, now_ms: i64, lease_until_ms: i64) -> StoreResult<Vec<outbox::Model>> {
+pub async fn claim(
+    db: &Db,
+    worker: &str,
+    limit: u64,
+    now_ms: i64,
+    lease_until_ms: i64,
+) -> StoreResult<Vec<outbox::Model>> {
     // PostgreSQL: rows locked by a concurrent claim are skipped, not waited for.
     // SQLite: one writer at a time, so the UPDATE ... RETURNING is atomic as it stands.
     let (backend, sql) = match db.backend() {
@@ -91,8 +105,20 @@ pub async fn claim(db: &Db, worker: &str, limit: u64, now_ms: i64, lease_until_m
         ),
     };
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let stmt = Statement::from_sql_and_values(backend, sql, [worker.into(), lease_until_ms.into(), now_ms.into(), limit.into()]);
-    Ok(outbox::Entity::find().from_raw_sql(stmt).all(db.conn()).await?)
+    let stmt = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            worker.into(),
+            lease_until_ms.into(),
+            now_ms.into(),
+            limit.into(),
+        ],
+    );
+    Ok(outbox::Entity::find()
+        .from_raw_sql(stmt)
+        .all(db.conn())
+        .await?)
 }
 
 /// Marks a claimed row sent. Only the worker holding the lease may: if the lease expired and
@@ -104,8 +130,14 @@ pub async fn mark_sent(db: &Db, id: Uuid, worker: &str, now: DateTime<Utc>) -> S
     let result = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(SENT))
         .col_expr(outbox::Column::SentAt, Expr::value(now))
-        .col_expr(outbox::Column::LeaseUntilMs, Expr::value(Option::<i64>::None))
-        .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(
+            outbox::Column::LeaseUntilMs,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
         .filter(outbox::Column::Id.eq(id))
         .filter(outbox::Column::LeasedBy.eq(worker))
         .filter(outbox::Column::Status.eq(PENDING))
@@ -118,10 +150,22 @@ pub async fn mark_sent(db: &Db, id: Uuid, worker: &str, now: DateTime<Utc>) -> S
 ///
 /// # Errors
 /// Database errors.
-pub async fn mark_failed(db: &Db, id: Uuid, worker: &str, error: &str, retry_at_ms: Option<i64>) -> StoreResult<bool> {
+pub async fn mark_failed(
+    db: &Db,
+    id: Uuid,
+    worker: &str,
+    error: &str,
+    retry_at_ms: Option<i64>,
+) -> StoreResult<bool> {
     let mut update = outbox::Entity::update_many()
-        .col_expr(outbox::Column::LeaseUntilMs, Expr::value(Option::<i64>::None))
-        .col_expr(outbox::Column::LastError, Expr::value(error.chars().take(2000).collect::<String>()));
+        .col_expr(
+            outbox::Column::LeaseUntilMs,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(error.chars().take(2000).collect::<String>()),
+        );
     update = match retry_at_ms {
         Some(at) => update.col_expr(outbox::Column::NextAttemptAtMs, Expr::value(at)),
         None => update.col_expr(outbox::Column::Status, Expr::value(DEAD)),
@@ -156,8 +200,14 @@ pub async fn retry_dead(db: &Db, id: Uuid, now: DateTime<Utc>) -> StoreResult<bo
     let result = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(PENDING))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
-        .col_expr(outbox::Column::NextAttemptAtMs, Expr::value(now.timestamp_millis()))
-        .col_expr(outbox::Column::LeaseUntilMs, Expr::value(Option::<i64>::None))
+        .col_expr(
+            outbox::Column::NextAttemptAtMs,
+            Expr::value(now.timestamp_millis()),
+        )
+        .col_expr(
+            outbox::Column::LeaseUntilMs,
+            Expr::value(Option::<i64>::None),
+        )
         .filter(outbox::Column::Id.eq(id))
         .filter(outbox::Column::Status.eq(DEAD))
         .exec(db.conn())
@@ -171,7 +221,10 @@ pub async fn retry_dead(db: &Db, id: Uuid, now: DateTime<Utc>) -> StoreResult<bo
 /// Database errors.
 pub async fn count(db: &Db, status: &str) -> StoreResult<u64> {
     use sea_orm::PaginatorTrait;
-    Ok(outbox::Entity::find().filter(outbox::Column::Status.eq(status)).count(db.conn()).await?)
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Status.eq(status))
+        .count(db.conn())
+        .await?)
 }
 
 /// True when a mail with this dedupe key was ever queued.

@@ -38,12 +38,25 @@ pub async fn hit(db: &Db, key: &str, window_ms: i64, now_ms: i64) -> StoreResult
              RETURNING key, window_start_ms, hits",
         ),
     };
-    let stmt = Statement::from_sql_and_values(backend, sql, [key.into(), now_ms.into(), expired_before.into()]);
-    let row = rate_limit::Entity::find().from_raw_sql(stmt).one(db.conn()).await?;
-    Ok(row.map_or(Window { hits: 1, resets_at_ms: now_ms + window_ms }, |r| Window {
-        hits: u32::try_from(r.hits).unwrap_or(u32::MAX),
-        resets_at_ms: r.window_start_ms + window_ms,
-    }))
+    let stmt = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [key.into(), now_ms.into(), expired_before.into()],
+    );
+    let row = rate_limit::Entity::find()
+        .from_raw_sql(stmt)
+        .one(db.conn())
+        .await?;
+    Ok(row.map_or(
+        Window {
+            hits: 1,
+            resets_at_ms: now_ms + window_ms,
+        },
+        |r| Window {
+            hits: u32::try_from(r.hits).unwrap_or(u32::MAX),
+            resets_at_ms: r.window_start_ms + window_ms,
+        },
+    ))
 }
 
 /// The current count on `key` without counting (0 when the window has passed).
@@ -51,13 +64,18 @@ pub async fn hit(db: &Db, key: &str, window_ms: i64, now_ms: i64) -> StoreResult
 /// # Errors
 /// Database errors.
 pub async fn peek(db: &Db, key: &str, window_ms: i64, now_ms: i64) -> StoreResult<Window> {
-    let row = rate_limit::Entity::find_by_id(key.to_owned()).one(db.conn()).await?;
+    let row = rate_limit::Entity::find_by_id(key.to_owned())
+        .one(db.conn())
+        .await?;
     Ok(match row {
         Some(r) if r.window_start_ms > now_ms - window_ms => Window {
             hits: u32::try_from(r.hits).unwrap_or(u32::MAX),
             resets_at_ms: r.window_start_ms + window_ms,
         },
-        _ => Window { hits: 0, resets_at_ms: now_ms },
+        _ => Window {
+            hits: 0,
+            resets_at_ms: now_ms,
+        },
     })
 }
 
@@ -66,7 +84,8 @@ pub async fn peek(db: &Db, key: &str, window_ms: i64, now_ms: i64) -> StoreResul
 /// # Errors
 /// Database errors.
 pub async fn reset(db: &Db, key: &str) -> StoreResult<()> {
-    rate_limit::Entity::delete_by_id(key.to_owned()).exec(db.conn()).await?;
+    rate_limit::Entity::delete_by_id(key.to_owned())
+        .exec(db.conn())
+        .await?;
     Ok(())
 }
-

@@ -6,9 +6,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::StoreResult;
 use crate::entities::refresh_token;
 use crate::seed::new_id;
-use crate::StoreResult;
 
 /// Stores a new token of `family_id` (a new login starts a new family).
 ///
@@ -52,7 +52,11 @@ pub enum Presented {
 ///
 /// # Errors
 /// Database errors.
-pub async fn present<C: ConnectionTrait>(conn: &C, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Presented> {
+pub async fn present<C: ConnectionTrait>(
+    conn: &C,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Presented> {
     let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token_hash))
         .one(conn)
@@ -70,17 +74,26 @@ pub async fn present<C: ConnectionTrait>(conn: &C, token_hash: &str, now: DateTi
         .exec(conn)
         .await?;
     if spent.rows_affected == 1 {
-        return Ok(Presented::Rotated { user_id: row.user_id, family_id: row.family_id });
+        return Ok(Presented::Rotated {
+            user_id: row.user_id,
+            family_id: row.family_id,
+        });
     }
     revoke_family(conn, row.family_id, now).await?;
-    Ok(Presented::Reused { user_id: row.user_id })
+    Ok(Presented::Reused {
+        user_id: row.user_id,
+    })
 }
 
 /// Revokes every token of a family.
 ///
 /// # Errors
 /// Database errors.
-pub async fn revoke_family<C: ConnectionTrait>(conn: &C, family_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+pub async fn revoke_family<C: ConnectionTrait>(
+    conn: &C,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
     let result = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
         .filter(refresh_token::Column::FamilyId.eq(family_id))
@@ -94,7 +107,11 @@ pub async fn revoke_family<C: ConnectionTrait>(conn: &C, family_id: Uuid, now: D
 ///
 /// # Errors
 /// Database errors.
-pub async fn revoke_by_token<C: ConnectionTrait>(conn: &C, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+pub async fn revoke_by_token<C: ConnectionTrait>(
+    conn: &C,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
     let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token_hash))
         .one(conn)
@@ -110,7 +127,11 @@ pub async fn revoke_by_token<C: ConnectionTrait>(conn: &C, token_hash: &str, now
 ///
 /// # Errors
 /// Database errors.
-pub async fn revoke_all_for_user<C: ConnectionTrait>(conn: &C, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+pub async fn revoke_all_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
     let result = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
         .filter(refresh_token::Column::UserId.eq(user_id))

@@ -6,9 +6,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::StoreResult;
 use crate::entities::one_time_token;
 use crate::seed::new_id;
-use crate::StoreResult;
 
 pub const VERIFY_EMAIL: &str = "verify_email";
 pub const PASSWORD_RESET: &str = "password_reset";
@@ -30,7 +30,11 @@ pub struct NewToken {
 ///
 /// # Errors
 /// Database errors.
-pub async fn create<C: ConnectionTrait>(conn: &C, token: NewToken, now: DateTime<Utc>) -> StoreResult<Uuid> {
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    token: NewToken,
+    now: DateTime<Utc>,
+) -> StoreResult<Uuid> {
     let id = new_id();
     one_time_token::Entity::insert(one_time_token::ActiveModel {
         id: Set(id),
@@ -81,7 +85,12 @@ pub async fn consume<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database errors.
-pub async fn void_for_user<C: ConnectionTrait>(conn: &C, purpose: &str, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+pub async fn void_for_user<C: ConnectionTrait>(
+    conn: &C,
+    purpose: &str,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
     let result = one_time_token::Entity::update_many()
         .col_expr(one_time_token::Column::UsedAt, Expr::value(now))
         .filter(one_time_token::Column::Purpose.eq(purpose))

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use peitao_domain::user::{EmailFrequency, Role};
 use peitao_domain::{Email, Locale};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use uuid::Uuid;
 
 use crate::entities::{organization, user};
@@ -27,6 +29,18 @@ pub struct NewStaff {
 /// # Errors
 /// `Conflict` when the email is taken; `Setup` if `role` is not a staff role.
 pub async fn create_staff(db: &Db, staff: NewStaff, now: DateTime<Utc>) -> StoreResult<Uuid> {
+    create_staff_on(db.conn(), staff, now).await
+}
+
+/// As [`create_staff`], on a transaction.
+///
+/// # Errors
+/// `Conflict` when the email is taken; `Setup` if `role` is not a staff role.
+pub async fn create_staff_on<C: ConnectionTrait>(
+    conn: &C,
+    staff: NewStaff,
+    now: DateTime<Utc>,
+) -> StoreResult<Uuid> {
     if !staff.role.is_staff() {
         return Err(StoreError::Setup(
             "only staff and admin accounts are created here".into(),
@@ -48,7 +62,7 @@ pub async fn create_staff(db: &Db, staff: NewStaff, now: DateTime<Utc>) -> Store
         org_role: Set(None),
         deactivated_at: Set(None),
     })
-    .exec_without_returning(db.conn())
+    .exec_without_returning(conn)
     .await?;
     Ok(id)
 }
@@ -126,7 +140,10 @@ pub async fn create_account<C: ConnectionTrait>(
         verified: false,
     }
     .into_active(org_id, now);
-    let org = org.insert(conn).await.map_err(conflict_as(CreateAccountError::CreditCodeTaken))?;
+    let org = org
+        .insert(conn)
+        .await
+        .map_err(conflict_as(CreateAccountError::CreditCodeTaken))?;
     let user = user::ActiveModel {
         id: Set(new_id()),
         email: Set(account.email.as_str().to_owned()),
@@ -159,15 +176,24 @@ fn conflict_as(err: CreateAccountError) -> impl FnOnce(sea_orm::DbErr) -> Create
 ///
 /// # Errors
 /// Database errors.
-pub async fn find_by_email<C: ConnectionTrait>(conn: &C, email: &Email) -> StoreResult<Option<user::Model>> {
-    Ok(user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(conn).await?)
+pub async fn find_by_email<C: ConnectionTrait>(
+    conn: &C,
+    email: &Email,
+) -> StoreResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(conn)
+        .await?)
 }
 
 /// The account with this id, if any.
 ///
 /// # Errors
 /// Database errors.
-pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: Uuid) -> StoreResult<Option<user::Model>> {
+pub async fn find_by_id<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> StoreResult<Option<user::Model>> {
     Ok(user::Entity::find_by_id(id).one(conn).await?)
 }
 
@@ -175,7 +201,11 @@ pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: Uuid) -> StoreResult<O
 ///
 /// # Errors
 /// Database errors.
-pub async fn mark_email_verified<C: ConnectionTrait>(conn: &C, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn mark_email_verified<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     user::Entity::update_many()
         .col_expr(user::Column::EmailVerifiedAt, Expr::value(now))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
@@ -190,7 +220,12 @@ pub async fn mark_email_verified<C: ConnectionTrait>(conn: &C, id: Uuid, now: Da
 ///
 /// # Errors
 /// Database errors.
-pub async fn set_password<C: ConnectionTrait>(conn: &C, id: Uuid, hash: String, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn set_password<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    hash: String,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
@@ -239,7 +274,10 @@ pub async fn update_account<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database errors.
-pub async fn members<C: ConnectionTrait>(conn: &C, organization_id: Uuid) -> StoreResult<Vec<user::Model>> {
+pub async fn members<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+) -> StoreResult<Vec<user::Model>> {
     use sea_orm::QueryOrder;
     let mut rows = user::Entity::find()
         .filter(user::Column::OrganizationId.eq(organization_id))
@@ -265,7 +303,11 @@ pub struct NewMember {
 ///
 /// # Errors
 /// `Conflict` when the email already has an account.
-pub async fn create_member<C: ConnectionTrait>(conn: &C, member: NewMember, now: DateTime<Utc>) -> StoreResult<user::Model> {
+pub async fn create_member<C: ConnectionTrait>(
+    conn: &C,
+    member: NewMember,
+    now: DateTime<Utc>,
+) -> StoreResult<user::Model> {
     if find_by_email(conn, &member.email).await?.is_some() {
         return Err(StoreError::Conflict("email".into()));
     }
@@ -293,9 +335,17 @@ pub async fn create_member<C: ConnectionTrait>(conn: &C, member: NewMember, now:
 ///
 /// # Errors
 /// Database errors; `NotFound` when the user is not a removable member of that organization.
-pub async fn remove_member<C: ConnectionTrait>(conn: &C, organization_id: Uuid, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<user::Model> {
+pub async fn remove_member<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<user::Model> {
     let result = user::Entity::update_many()
-        .col_expr(user::Column::OrganizationId, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            user::Column::OrganizationId,
+            Expr::value(Option::<Uuid>::None),
+        )
         .col_expr(user::Column::OrgRole, Expr::value(Option::<String>::None))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
@@ -306,14 +356,20 @@ pub async fn remove_member<C: ConnectionTrait>(conn: &C, organization_id: Uuid, 
     if result.rows_affected == 0 {
         return Err(StoreError::NotFound(format!("member {user_id}")));
     }
-    find_by_id(conn, user_id).await?.ok_or_else(|| StoreError::NotFound(format!("user {user_id}")))
+    find_by_id(conn, user_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("user {user_id}")))
 }
 
 /// Deactivates an account: it can no longer log in, and its tokens stop working at once.
 ///
 /// # Errors
 /// Database errors.
-pub async fn deactivate<C: ConnectionTrait>(conn: &C, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+pub async fn deactivate<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
     let result = user::Entity::update_many()
         .col_expr(user::Column::DeactivatedAt, Expr::value(now))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))

@@ -21,7 +21,13 @@ pub struct Lifetimes {
 ///
 /// # Errors
 /// Database errors.
-pub async fn create<C: ConnectionTrait>(conn: &C, user_id: Uuid, token_hash: String, csrf_token: String, now_ms: i64) -> StoreResult<()> {
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    token_hash: String,
+    csrf_token: String,
+    now_ms: i64,
+) -> StoreResult<()> {
     web_session::Entity::insert(web_session::ActiveModel {
         id: Set(new_id()),
         token_hash: Set(token_hash),
@@ -41,7 +47,12 @@ pub async fn create<C: ConnectionTrait>(conn: &C, user_id: Uuid, token_hash: Str
 ///
 /// # Errors
 /// Database errors.
-pub async fn find_live(db: &Db, token_hash: &str, lifetimes: Lifetimes, now_ms: i64) -> StoreResult<Option<web_session::Model>> {
+pub async fn find_live(
+    db: &Db,
+    token_hash: &str,
+    lifetimes: Lifetimes,
+    now_ms: i64,
+) -> StoreResult<Option<web_session::Model>> {
     let Some(session) = web_session::Entity::find()
         .filter(web_session::Column::TokenHash.eq(token_hash))
         .one(db.conn())
@@ -70,7 +81,11 @@ pub async fn find_live(db: &Db, token_hash: &str, lifetimes: Lifetimes, now_ms: 
 ///
 /// # Errors
 /// Database errors.
-pub async fn revoke<C: ConnectionTrait>(conn: &C, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn revoke<C: ConnectionTrait>(
+    conn: &C,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     web_session::Entity::update_many()
         .col_expr(web_session::Column::RevokedAt, Expr::value(now))
         .filter(web_session::Column::TokenHash.eq(token_hash))
@@ -83,7 +98,11 @@ pub async fn revoke<C: ConnectionTrait>(conn: &C, token_hash: &str, now: DateTim
 ///
 /// # Errors
 /// Database errors.
-pub async fn revoke_all_for_user<C: ConnectionTrait>(conn: &C, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<u64> {
+pub async fn revoke_all_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
     let result = web_session::Entity::update_many()
         .col_expr(web_session::Column::RevokedAt, Expr::value(now))
         .filter(web_session::Column::UserId.eq(user_id))

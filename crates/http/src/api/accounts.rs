@@ -15,7 +15,10 @@ use crate::service::accounts::{self, MeChanges, Origin, Registration};
 /// Who is asking, from where, in which language.
 #[must_use]
 pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
-    Origin { ip: client_ip(req, state.config.trust_forwarded_for), locale: request_locale(req) }
+    Origin {
+        ip: client_ip(req, state.config.trust_forwarded_for),
+        locale: request_locale(req),
+    }
 }
 
 /// The account as clients see it (api.md: GET /api/v1/me).
@@ -70,7 +73,11 @@ impl From<&organization::Model> for OrganizationBody {
 }
 
 #[post("/auth/register")]
-pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: web::Json<Registration>) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Registration>,
+) -> Result<HttpResponse, ApiError> {
     let (user, org) = accounts::register(&state, body.into_inner(), &origin(&req, &state)).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({"user": UserBody::from(&user), "organization": OrganizationBody::from(&org)})))
 }
@@ -81,7 +88,11 @@ pub struct TokenBody {
 }
 
 #[post("/auth/verify-email")]
-pub async fn verify_email(req: HttpRequest, state: web::Data<AppState>, body: web::Json<TokenBody>) -> Result<HttpResponse, ApiError> {
+pub async fn verify_email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<TokenBody>,
+) -> Result<HttpResponse, ApiError> {
     accounts::verify_email(&state, &body.token, &origin(&req, &state)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -93,7 +104,11 @@ pub struct EmailBody {
 
 /// Sends the verification mail again; 202 whether or not the account exists.
 #[post("/auth/verify-email/resend")]
-pub async fn resend_verification(req: HttpRequest, state: web::Data<AppState>, body: web::Json<EmailBody>) -> Result<HttpResponse, ApiError> {
+pub async fn resend_verification(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<EmailBody>,
+) -> Result<HttpResponse, ApiError> {
     accounts::resend_verification(&state, &body.email, &origin(&req, &state)).await?;
     Ok(HttpResponse::Accepted().finish())
 }
@@ -105,10 +120,16 @@ pub struct LoginBody {
 }
 
 #[post("/auth/login")]
-pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json<LoginBody>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<LoginBody>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let pair = accounts::login(&state, &body.email, body.password, &origin(&req, &state)).await?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(pair))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(pair))
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,20 +138,33 @@ pub struct RefreshBody {
 }
 
 #[post("/auth/refresh")]
-pub async fn refresh(req: HttpRequest, state: web::Data<AppState>, body: web::Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
+pub async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, ApiError> {
     let pair = accounts::refresh(&state, &body.refresh_token, &origin(&req, &state)).await?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(pair))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(pair))
 }
 
 #[post("/auth/logout")]
-pub async fn logout(state: web::Data<AppState>, body: web::Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, ApiError> {
     accounts::logout(&state, &body.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Always 202: whether an account exists is nobody's business.
 #[post("/auth/password-reset")]
-pub async fn password_reset(req: HttpRequest, state: web::Data<AppState>, body: web::Json<EmailBody>) -> Result<HttpResponse, ApiError> {
+pub async fn password_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<EmailBody>,
+) -> Result<HttpResponse, ApiError> {
     accounts::request_password_reset(&state, &body.email, &origin(&req, &state)).await?;
     Ok(HttpResponse::Accepted().finish())
 }
@@ -142,9 +176,19 @@ pub struct ResetConfirmBody {
 }
 
 #[post("/auth/password-reset/confirm")]
-pub async fn password_reset_confirm(req: HttpRequest, state: web::Data<AppState>, body: web::Json<ResetConfirmBody>) -> Result<HttpResponse, ApiError> {
+pub async fn password_reset_confirm(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<ResetConfirmBody>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    accounts::confirm_password_reset(&state, &body.token, body.new_password, &origin(&req, &state)).await?;
+    accounts::confirm_password_reset(
+        &state,
+        &body.token,
+        body.new_password,
+        &origin(&req, &state),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -155,8 +199,14 @@ pub async fn me(user: AuthUser) -> Result<HttpResponse, ApiError> {
 }
 
 #[patch("/me")]
-pub async fn update_me(req: HttpRequest, state: web::Data<AppState>, user: AuthUser, body: web::Json<MeChanges>) -> Result<HttpResponse, ApiError> {
+pub async fn update_me(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<MeChanges>,
+) -> Result<HttpResponse, ApiError> {
     user.authorize(peitao_auth::policy::Action::EditOwnAccount)?;
-    let updated = accounts::update_me(&state, &user.user, body.into_inner(), &origin(&req, &state)).await?;
+    let updated =
+        accounts::update_me(&state, &user.user, body.into_inner(), &origin(&req, &state)).await?;
     Ok(HttpResponse::Ok().json(UserBody::from(&updated)))
 }

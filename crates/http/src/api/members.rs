@@ -16,7 +16,11 @@ pub struct OrgPath {
 }
 
 #[get("/organizations/{id}/members")]
-pub async fn list(state: web::Data<AppState>, user: AuthUser, path: web::Path<OrgPath>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<OrgPath>,
+) -> Result<HttpResponse, ApiError> {
     let rows = members::list(&state, &user, path.id).await?;
     let items: Vec<serde_json::Value> = rows
         .iter()
@@ -37,7 +41,13 @@ pub struct InviteBody {
 
 /// 202: the invitation mail is queued.
 #[post("/organizations/{id}/invitations")]
-pub async fn invite(req: HttpRequest, state: web::Data<AppState>, user: AuthUser, path: web::Path<OrgPath>, body: web::Json<InviteBody>) -> Result<HttpResponse, ApiError> {
+pub async fn invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<OrgPath>,
+    body: web::Json<InviteBody>,
+) -> Result<HttpResponse, ApiError> {
     members::invite(&state, &user, path.id, &body.email, &origin(&req, &state)).await?;
     Ok(HttpResponse::Accepted().finish())
 }
@@ -49,14 +59,23 @@ pub struct MemberPath {
 }
 
 #[delete("/organizations/{id}/members/{user_id}")]
-pub async fn remove(req: HttpRequest, state: web::Data<AppState>, user: AuthUser, path: web::Path<MemberPath>) -> Result<HttpResponse, ApiError> {
+pub async fn remove(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<MemberPath>,
+) -> Result<HttpResponse, ApiError> {
     members::remove(&state, &user, path.id, path.user_id, &origin(&req, &state)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// The invitee joins with a name and password: 201 with the new account.
 #[post("/invitations/accept")]
-pub async fn accept(req: HttpRequest, state: web::Data<AppState>, body: web::Json<Acceptance>) -> Result<HttpResponse, ApiError> {
+pub async fn accept(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Acceptance>,
+) -> Result<HttpResponse, ApiError> {
     let user = members::accept(&state, body.into_inner(), &origin(&req, &state)).await?;
     Ok(HttpResponse::Created().json(UserBody::from(&user)))
 }
@@ -67,7 +86,37 @@ pub struct UserPath {
 }
 
 #[post("/users/{id}/deactivate")]
-pub async fn deactivate(req: HttpRequest, state: web::Data<AppState>, user: AuthUser, path: web::Path<UserPath>) -> Result<HttpResponse, ApiError> {
+pub async fn deactivate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<UserPath>,
+) -> Result<HttpResponse, ApiError> {
     members::deactivate(&state, &user, path.id, &origin(&req, &state)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewStaffBody {
+    email: String,
+    display_name: String,
+}
+
+/// Admins create association staff; the new account sets its password from the mailed link.
+#[post("/staff")]
+pub async fn create_staff(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<NewStaffBody>,
+) -> Result<HttpResponse, ApiError> {
+    let created = members::create_staff(
+        &state,
+        &user,
+        &body.email,
+        &body.display_name,
+        &origin(&req, &state),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(UserBody::from(&created)))
 }

@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(members::remove)
             .service(members::accept)
             .service(members::deactivate)
+            .service(members::create_staff)
             .service(staff::audit_log)
             .service(staff::dead_mail)
             .service(staff::retry_mail),

@@ -24,19 +24,28 @@ struct NotificationBody {
 }
 
 #[get("/notifications")]
-pub async fn list(state: web::Data<AppState>, user: AuthUser, query: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
     user.authorize(Action::ReadNotifications)?;
     let (limit, cursor) = query.parse()?;
     let rows = notifications::list(&state.db, user.user.id, limit + 1, cursor).await?;
-    let page = Page::from_rows(rows, limit, |n| n.id, |n| NotificationBody {
-        id: n.id,
-        kind: n.kind,
-        title: n.title,
-        body: n.body,
-        link: n.link,
-        read: n.read_at.is_some(),
-        created_at: n.created_at,
-    });
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |n| n.id,
+        |n| NotificationBody {
+            id: n.id,
+            kind: n.kind,
+            title: n.title,
+            body: n.body,
+            link: n.link,
+            read: n.read_at.is_some(),
+            created_at: n.created_at,
+        },
+    );
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -46,7 +55,11 @@ pub struct IdPath {
 }
 
 #[post("/notifications/{id}/read")]
-pub async fn mark_read(state: web::Data<AppState>, user: AuthUser, path: web::Path<IdPath>) -> Result<HttpResponse, ApiError> {
+pub async fn mark_read(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
     user.authorize(Action::ReadNotifications)?;
     if notifications::mark_read(&state.db, user.user.id, path.id, Utc::now()).await? {
         Ok(HttpResponse::NoContent().finish())
@@ -56,7 +69,10 @@ pub async fn mark_read(state: web::Data<AppState>, user: AuthUser, path: web::Pa
 }
 
 #[post("/notifications/read-all")]
-pub async fn mark_all_read(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn mark_all_read(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
     user.authorize(Action::ReadNotifications)?;
     let changed = notifications::mark_all_read(&state.db, user.user.id, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"marked_read": changed})))

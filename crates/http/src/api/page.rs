@@ -22,19 +22,35 @@ impl PageQuery {
             None | Some("") => 20,
             Some(l) => match l.parse::<u64>() {
                 Ok(n) if (1..=100).contains(&n) => n,
-                _ => return Err(field("limit", "limit 须为 1 到 100 之间的整数。", "limit must be a whole number from 1 to 100.")),
+                _ => {
+                    return Err(field(
+                        "limit",
+                        "limit 须为 1 到 100 之间的整数。",
+                        "limit must be a whole number from 1 to 100.",
+                    ));
+                }
             },
         };
         let cursor = match self.cursor.as_deref() {
             None | Some("") => None,
-            Some(c) => Some(Uuid::parse_str(c).map_err(|_| field("cursor", "cursor 无效:请使用上一页返回的 next_cursor。", "cursor is invalid: use next_cursor from the previous page."))?),
+            Some(c) => Some(Uuid::parse_str(c).map_err(|_| {
+                field(
+                    "cursor",
+                    "cursor 无效:请使用上一页返回的 next_cursor。",
+                    "cursor is invalid: use next_cursor from the previous page.",
+                )
+            })?),
         };
         Ok((limit, cursor))
     }
 }
 
 fn field(name: &str, zh: &'static str, en: &'static str) -> ApiError {
-    ApiError::Validation(vec![FieldError { field: name.to_owned(), code: "invalid".to_owned(), message: Text::fixed(zh, en) }])
+    ApiError::Validation(vec![FieldError {
+        field: name.to_owned(),
+        code: "invalid".to_owned(),
+        message: Text::fixed(zh, en),
+    }])
 }
 
 #[derive(Debug, Serialize)]
@@ -45,11 +61,23 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from `limit + 1` fetched rows: the extra row only says another page exists.
-    pub fn from_rows<R>(mut rows: Vec<R>, limit: u64, id: impl Fn(&R) -> Uuid, body: impl Fn(R) -> T) -> Page<T> {
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        limit: u64,
+        id: impl Fn(&R) -> Uuid,
+        body: impl Fn(R) -> T,
+    ) -> Page<T> {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let more = rows.len() > limit;
         rows.truncate(limit);
-        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
-        Page { items: rows.into_iter().map(body).collect(), next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| id(r).to_string())
+        } else {
+            None
+        };
+        Page {
+            items: rows.into_iter().map(body).collect(),
+            next_cursor,
+        }
     }
 }

@@ -37,39 +37,71 @@ struct AuditBody {
 }
 
 fn bad(field: &str, zh: &'static str, en: &'static str) -> ApiError {
-    ApiError::Validation(vec![FieldError { field: field.to_owned(), code: "invalid".to_owned(), message: Text::fixed(zh, en) }])
+    ApiError::Validation(vec![FieldError {
+        field: field.to_owned(),
+        code: "invalid".to_owned(),
+        message: Text::fixed(zh, en),
+    }])
 }
 
 #[get("/audit")]
-pub async fn audit_log(state: web::Data<AppState>, RequireStaff(staff): RequireStaff, query: web::Query<AuditQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn audit_log(
+    state: web::Data<AppState>,
+    RequireStaff(staff): RequireStaff,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
     staff.authorize(Action::ViewAudit)?;
     let q = query.into_inner();
-    let (limit, before) = PageQuery { limit: q.limit, cursor: q.cursor }.parse()?;
+    let (limit, before) = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .parse()?;
     let actor = match q.actor.as_deref().filter(|a| !a.is_empty()) {
-        Some(a) => Some(Uuid::parse_str(a).map_err(|_| bad("actor", "actor 须为用户 id。", "actor must be a user id."))?),
+        Some(a) => Some(
+            Uuid::parse_str(a)
+                .map_err(|_| bad("actor", "actor 须为用户 id。", "actor must be a user id."))?,
+        ),
         None => None,
     };
     let since = match q.since.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(
             DateTime::parse_from_rfc3339(s)
-                .map_err(|_| bad("since", "since 须为 RFC 3339 时间,例如 2026-11-25T00:00:00Z。", "since must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z."))?
+                .map_err(|_| {
+                    bad(
+                        "since",
+                        "since 须为 RFC 3339 时间,例如 2026-11-25T00:00:00Z。",
+                        "since must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z.",
+                    )
+                })?
                 .with_timezone(&Utc),
         ),
         None => None,
     };
-    let filter = AuditFilter { actor, entity: q.entity.filter(|e| !e.is_empty()), entity_id: q.entity_id.filter(|e| !e.is_empty()), since, before };
+    let filter = AuditFilter {
+        actor,
+        entity: q.entity.filter(|e| !e.is_empty()),
+        entity_id: q.entity_id.filter(|e| !e.is_empty()),
+        since,
+        before,
+    };
     let rows = audit::list(&state.db, &filter, limit + 1).await?;
-    let page = Page::from_rows(rows, limit, |r| r.id, |r| AuditBody {
-        id: r.id,
-        at: r.at,
-        actor_user_id: r.actor_user_id,
-        actor_role: r.actor_role,
-        action: r.action,
-        entity: r.entity,
-        entity_id: r.entity_id,
-        summary: serde_json::from_str(&r.summary).unwrap_or(serde_json::Value::Null),
-        ip: r.ip,
-    });
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| r.id,
+        |r| AuditBody {
+            id: r.id,
+            at: r.at,
+            actor_user_id: r.actor_user_id,
+            actor_role: r.actor_role,
+            action: r.action,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            summary: serde_json::from_str(&r.summary).unwrap_or(serde_json::Value::Null),
+            ip: r.ip,
+        },
+    );
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -85,12 +117,23 @@ struct DeadMailBody {
 }
 
 #[get("/mail/dead")]
-pub async fn dead_mail(state: web::Data<AppState>, RequireStaff(staff): RequireStaff) -> Result<HttpResponse, ApiError> {
+pub async fn dead_mail(
+    state: web::Data<AppState>,
+    RequireStaff(staff): RequireStaff,
+) -> Result<HttpResponse, ApiError> {
     staff.authorize(Action::ManageDeadMail)?;
     let rows = outbox::list_dead(&state.db, 100).await?;
     let items: Vec<_> = rows
         .into_iter()
-        .map(|m| DeadMailBody { id: m.id, kind: m.kind, recipient: m.recipient, subject: m.subject, attempts: m.attempts, last_error: m.last_error, created_at: m.created_at })
+        .map(|m| DeadMailBody {
+            id: m.id,
+            kind: m.kind,
+            recipient: m.recipient,
+            subject: m.subject,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            created_at: m.created_at,
+        })
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null})))
 }
@@ -101,7 +144,11 @@ pub struct IdPath {
 }
 
 #[post("/mail/{id}/retry")]
-pub async fn retry_mail(state: web::Data<AppState>, RequireStaff(staff): RequireStaff, path: web::Path<IdPath>) -> Result<HttpResponse, ApiError> {
+pub async fn retry_mail(
+    state: web::Data<AppState>,
+    RequireStaff(staff): RequireStaff,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
     staff.authorize(Action::ManageDeadMail)?;
     if outbox::retry_dead(&state.db, path.id, Utc::now()).await? {
         let now = Utc::now();

@@ -43,7 +43,14 @@ async fn commit(txn: DatabaseTransaction) -> Result<(), ApiError> {
     Ok(txn.commit().await.map_err(StoreError::from)?)
 }
 
-fn entry(actor: Option<&user::Model>, action: &str, entity: &str, id: Option<String>, summary: serde_json::Value, ip: &str) -> AuditEntry {
+fn entry(
+    actor: Option<&user::Model>,
+    action: &str,
+    entity: &str,
+    id: Option<String>,
+    summary: serde_json::Value,
+    ip: &str,
+) -> AuditEntry {
     AuditEntry {
         actor_user_id: actor.map(|u| u.id),
         actor_role: actor.map(|u| u.role.clone()),
@@ -61,18 +68,28 @@ async fn limit(state: &AppState, key: String, max: u32, window: Duration) -> Res
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX / 2);
     let w = rate_limit::hit(&state.db, &key, window_ms, now_ms).await?;
     if w.hits > max {
-        return Err(ApiError::RateLimited { retry_after_secs: retry_after(w.resets_at_ms, now_ms) });
+        return Err(ApiError::RateLimited {
+            retry_after_secs: retry_after(w.resets_at_ms, now_ms),
+        });
     }
     Ok(())
 }
 
 fn retry_after(resets_at_ms: i64, now_ms: i64) -> u64 {
-    u64::try_from((resets_at_ms - now_ms + 999) / 1000).unwrap_or(1).max(1)
+    u64::try_from((resets_at_ms - now_ms + 999) / 1000)
+        .unwrap_or(1)
+        .max(1)
 }
 
 async fn limit_ip(state: &AppState, what: &str, origin: &Origin) -> Result<(), ApiError> {
     let auth = &state.config.auth;
-    limit(state, format!("{what}:ip:{}", origin.ip), auth.ip_max_requests, auth.login_window).await
+    limit(
+        state,
+        format!("{what}:ip:{}", origin.ip),
+        auth.ip_max_requests,
+        auth.login_window,
+    )
+    .await
 }
 
 /// What registration receives (api.md).
@@ -98,36 +115,65 @@ pub struct RegistrationOrganization {
 ///
 /// # Errors
 /// 422 naming each bad field; 409 for a taken email or credit code; 429 over the IP limit.
-pub async fn register(state: &AppState, input: Registration, origin: &Origin) -> Result<(user::Model, organization::Model), ApiError> {
+pub async fn register(
+    state: &AppState,
+    input: Registration,
+    origin: &Origin,
+) -> Result<(user::Model, organization::Model), ApiError> {
     limit_ip(state, "register", origin).await?;
     let mut f = Fields::new();
     let email = f.check("email", Email::parse(&input.email));
     if let Some(email) = &email {
-        f.check("password", password::check_new(&input.password, Some(email)));
+        f.check(
+            "password",
+            password::check_new(&input.password, Some(email)),
+        );
     }
     let display_name = f.text("display_name", &input.display_name, 1, 100);
     let role = match input.role.as_str() {
         "supplier" => Some(Role::Supplier),
         "oem" => Some(Role::Oem),
         _ => {
-            f.push("role", "user.role", Text::fixed("注册角色只能是 supplier(零部件企业)或 oem(整车企业)。", "role must be supplier or oem."));
+            f.push(
+                "role",
+                "user.role",
+                Text::fixed(
+                    "注册角色只能是 supplier(零部件企业)或 oem(整车企业)。",
+                    "role must be supplier or oem.",
+                ),
+            );
             None
         }
     };
     let org_name = f.text("organization.name", &input.organization.name, 2, 200);
-    let credit = f.check("organization.credit_code", CreditCode::parse(&input.organization.credit_code));
-    let region = f.check("organization.region_code", known_region(state, &input.organization.region_code));
+    let credit = f.check(
+        "organization.credit_code",
+        CreditCode::parse(&input.organization.credit_code),
+    );
+    let region = f.check(
+        "organization.region_code",
+        known_region(state, &input.organization.region_code),
+    );
     let locale = match input.locale.as_deref() {
         Some(l) => f.check("locale", l.parse::<Locale>()),
         None => Some(origin.locale),
     };
     f.finish()?;
-    let (Some(email), Some(display_name), Some(role), Some(org_name), Some(credit), Some(region), Some(locale)) =
-        (email, display_name, role, org_name, credit, region, locale)
+    let (
+        Some(email),
+        Some(display_name),
+        Some(role),
+        Some(org_name),
+        Some(credit),
+        Some(region),
+        Some(locale),
+    ) = (email, display_name, role, org_name, credit, region, locale)
     else {
         return Err(ApiError::Internal);
     };
-    let hash = password::hash(input.password, state.config.auth.hash_cost).await.map_err(|_| ApiError::Internal)?;
+    let hash = password::hash(input.password, state.config.auth.hash_cost)
+        .await
+        .map_err(|_| ApiError::Internal)?;
     let now = Utc::now();
     let txn = begin(state).await?;
     let account = NewAccount {
@@ -136,7 +182,11 @@ pub async fn register(state: &AppState, input: Registration, origin: &Origin) ->
         password_hash: hash,
         role,
         locale,
-        organization_kind: if role == Role::Supplier { "supplier" } else { "oem" },
+        organization_kind: if role == Role::Supplier {
+            "supplier"
+        } else {
+            "oem"
+        },
         organization_name: org_name,
         credit_code: credit.as_str().to_owned(),
         region_code: region.as_str().to_owned(),
@@ -174,12 +224,25 @@ fn known_region(state: &AppState, code: &str) -> Result<RegionCode, Invalid> {
     let code = RegionCode::parse(code)?;
     match state.reference.region(&code) {
         Some(r) if r.level != RegionLevel::Province => Ok(code),
-        Some(_) => Err(Invalid::new("region_code.too_coarse", "请选择到市或区县一级。", "Choose a city or a district, not a province.")),
-        None => Err(Invalid::new("region_code.unknown", "没有这个行政区划代码。", "No division has this code.")),
+        Some(_) => Err(Invalid::new(
+            "region_code.too_coarse",
+            "请选择到市或区县一级。",
+            "Choose a city or a district, not a province.",
+        )),
+        None => Err(Invalid::new(
+            "region_code.unknown",
+            "没有这个行政区划代码。",
+            "No division has this code.",
+        )),
     }
 }
 
-async fn send_verification(txn: &DatabaseTransaction, state: &AppState, user: &user::Model, now: DateTime<Utc>) -> Result<(), ApiError> {
+async fn send_verification(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     let token = OpaqueToken::generate();
     let id = tokens::create(
         txn,
@@ -199,13 +262,25 @@ async fn send_verification(txn: &DatabaseTransaction, state: &AppState, user: &u
         display_name: user.display_name.clone(),
         link: mailing::link(state, &format!("/verify-email?token={}", token.plain)),
     };
-    mailing::tell(txn, state, &Recipient::user(user), &content, &id.to_string(), now).await
+    mailing::tell(
+        txn,
+        state,
+        &Recipient::user(user),
+        &content,
+        &id.to_string(),
+        now,
+    )
+    .await
 }
 
 fn invalid_token() -> ApiError {
     ApiError::invalid(
         "token",
-        &Invalid::new("token.invalid", "链接无效或已过期,请重新申请。", "The link is invalid or has expired; ask for a new one."),
+        &Invalid::new(
+            "token.invalid",
+            "链接无效或已过期,请重新申请。",
+            "The link is invalid or has expired; ask for a new one.",
+        ),
     )
 }
 
@@ -216,7 +291,9 @@ fn invalid_token() -> ApiError {
 pub async fn verify_email(state: &AppState, token: &str, origin: &Origin) -> Result<(), ApiError> {
     let now = Utc::now();
     let txn = begin(state).await?;
-    let Some(row) = tokens::consume(&txn, tokens::VERIFY_EMAIL, &hash_opaque(token.trim()), now).await? else {
+    let Some(row) =
+        tokens::consume(&txn, tokens::VERIFY_EMAIL, &hash_opaque(token.trim()), now).await?
+    else {
         return Err(invalid_token());
     };
     let Some(user_id) = row.user_id else {
@@ -224,7 +301,19 @@ pub async fn verify_email(state: &AppState, token: &str, origin: &Origin) -> Res
     };
     users::mark_email_verified(&txn, user_id, now).await?;
     let user = users::find_by_id(&txn, user_id).await?;
-    audit::record(&txn, entry(user.as_ref(), "user.verify_email", "user", Some(user_id.to_string()), json!({"email_verified": true}), &origin.ip), now).await?;
+    audit::record(
+        &txn,
+        entry(
+            user.as_ref(),
+            "user.verify_email",
+            "user",
+            Some(user_id.to_string()),
+            json!({"email_verified": true}),
+            &origin.ip,
+        ),
+        now,
+    )
+    .await?;
     commit(txn).await
 }
 
@@ -233,12 +322,22 @@ pub async fn verify_email(state: &AppState, token: &str, origin: &Origin) -> Res
 ///
 /// # Errors
 /// 429 over the limits.
-pub async fn resend_verification(state: &AppState, email: &str, origin: &Origin) -> Result<(), ApiError> {
+pub async fn resend_verification(
+    state: &AppState,
+    email: &str,
+    origin: &Origin,
+) -> Result<(), ApiError> {
     limit_ip(state, "resend", origin).await?;
     let Ok(email) = Email::parse(email) else {
         return Ok(());
     };
-    limit(state, format!("resend:account:{email}"), 5, state.config.auth.login_window).await?;
+    limit(
+        state,
+        format!("resend:account:{email}"),
+        5,
+        state.config.auth.login_window,
+    )
+    .await?;
     let now = Utc::now();
     let txn = begin(state).await?;
     if let Some(user) = users::find_by_email(&txn, &email).await?
@@ -260,18 +359,49 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
-async fn issue_pair(state: &AppState, txn: &DatabaseTransaction, user: &user::Model, family: Uuid, now: DateTime<Utc>) -> Result<TokenPair, ApiError> {
+async fn issue_pair(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    user: &user::Model,
+    family: Uuid,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, ApiError> {
     let auth = &state.config.auth;
     let role = Role::parse(&user.role).map_err(|_| ApiError::Internal)?;
-    let subject = Subject { user_id: UserId(user.id), role, organization_id: user.organization_id.map(OrganizationId) };
-    let access_token = access::issue(&state.keys, &auth.issuer, &subject, auth.access_ttl, now.timestamp()).map_err(|e| {
+    let subject = Subject {
+        user_id: UserId(user.id),
+        role,
+        organization_id: user.organization_id.map(OrganizationId),
+    };
+    let access_token = access::issue(
+        &state.keys,
+        &auth.issuer,
+        &subject,
+        auth.access_ttl,
+        now.timestamp(),
+    )
+    .map_err(|e| {
         tracing::error!(error = ?e, "issuing an access token failed");
         ApiError::Internal
     })?;
     let refresh_token = OpaqueToken::generate();
-    let refresh_ttl = chrono::Duration::from_std(auth.refresh_ttl).map_err(|_| ApiError::Internal)?;
-    refresh::create(txn, user.id, family, refresh_token.hash, now + refresh_ttl, now).await?;
-    Ok(TokenPair { access_token, refresh_token: refresh_token.plain, token_type: "Bearer", expires_in: auth.access_ttl.as_secs() })
+    let refresh_ttl =
+        chrono::Duration::from_std(auth.refresh_ttl).map_err(|_| ApiError::Internal)?;
+    refresh::create(
+        txn,
+        user.id,
+        family,
+        refresh_token.hash,
+        now + refresh_ttl,
+        now,
+    )
+    .await?;
+    Ok(TokenPair {
+        access_token,
+        refresh_token: refresh_token.plain,
+        token_type: "Bearer",
+        expires_in: auth.access_ttl.as_secs(),
+    })
 }
 
 fn bad_credentials() -> ApiError {
@@ -283,7 +413,12 @@ fn bad_credentials() -> ApiError {
 ///
 /// # Errors
 /// 401 for any bad combination; 429 over the limits, with `Retry-After`.
-pub async fn login(state: &AppState, email: &str, password_input: String, origin: &Origin) -> Result<TokenPair, ApiError> {
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password_input: String,
+    origin: &Origin,
+) -> Result<TokenPair, ApiError> {
     limit_ip(state, "login", origin).await?;
     let auth = &state.config.auth;
     let Ok(email) = Email::parse(email) else {
@@ -293,12 +428,17 @@ pub async fn login(state: &AppState, email: &str, password_input: String, origin
     let failures_key = format!("login-failures:{email}");
     let window_ms = i64::try_from(auth.login_window.as_millis()).unwrap_or(i64::MAX / 2);
     let now = Utc::now();
-    let seen = rate_limit::peek(&state.db, &failures_key, window_ms, now.timestamp_millis()).await?;
+    let seen =
+        rate_limit::peek(&state.db, &failures_key, window_ms, now.timestamp_millis()).await?;
     if seen.hits >= auth.login_max_failures {
-        return Err(ApiError::RateLimited { retry_after_secs: retry_after(seen.resets_at_ms, now.timestamp_millis()) });
+        return Err(ApiError::RateLimited {
+            retry_after_secs: retry_after(seen.resets_at_ms, now.timestamp_millis()),
+        });
     }
     let user = users::find_by_email(state.db.conn(), &email).await?;
-    let stored = user.as_ref().map_or_else(|| dummy_hash(auth.hash_cost), |u| u.password_hash.clone());
+    let stored = user
+        .as_ref()
+        .map_or_else(|| dummy_hash(auth.hash_cost), |u| u.password_hash.clone());
     let ok = password::verify(password_input, stored).await;
     let txn = begin(state).await?;
     let user = match user {
@@ -306,7 +446,19 @@ pub async fn login(state: &AppState, email: &str, password_input: String, origin
         other => {
             rate_limit::hit(&state.db, &failures_key, window_ms, now.timestamp_millis()).await?;
             if let Some(u) = &other {
-                audit::record(&txn, entry(Some(u), "user.login_failed", "user", Some(u.id.to_string()), json!({}), &origin.ip), now).await?;
+                audit::record(
+                    &txn,
+                    entry(
+                        Some(u),
+                        "user.login_failed",
+                        "user",
+                        Some(u.id.to_string()),
+                        json!({}),
+                        &origin.ip,
+                    ),
+                    now,
+                )
+                .await?;
             }
             commit(txn).await?;
             return Err(bad_credentials());
@@ -314,7 +466,19 @@ pub async fn login(state: &AppState, email: &str, password_input: String, origin
     };
     rate_limit::reset(&state.db, &failures_key).await?;
     let pair = issue_pair(state, &txn, &user, Uuid::now_v7(), now).await?;
-    audit::record(&txn, entry(Some(&user), "user.login", "user", Some(user.id.to_string()), json!({}), &origin.ip), now).await?;
+    audit::record(
+        &txn,
+        entry(
+            Some(&user),
+            "user.login",
+            "user",
+            Some(user.id.to_string()),
+            json!({}),
+            &origin.ip,
+        ),
+        now,
+    )
+    .await?;
     commit(txn).await?;
     Ok(pair)
 }
@@ -328,19 +492,29 @@ fn dummy_hash(cost: password::HashCost) -> String {
         password::HashCost::Owasp => &OWASP,
         password::HashCost::Fast => &FAST,
     };
-    cell.get_or_init(|| password::hash_now("peitao-dummy-password-for-timing", cost).unwrap_or_default()).clone()
+    cell.get_or_init(|| {
+        password::hash_now("peitao-dummy-password-for-timing", cost).unwrap_or_default()
+    })
+    .clone()
 }
 
 /// Rotates a refresh token. A spent token presented again revokes its whole family.
 ///
 /// # Errors
 /// 401 for unknown, expired, revoked or reused tokens, or a deactivated account.
-pub async fn refresh(state: &AppState, token: &str, origin: &Origin) -> Result<TokenPair, ApiError> {
+pub async fn refresh(
+    state: &AppState,
+    token: &str,
+    origin: &Origin,
+) -> Result<TokenPair, ApiError> {
     let now = Utc::now();
     let txn = begin(state).await?;
     match refresh::present(&txn, &hash_opaque(token.trim()), now).await? {
         Presented::Rotated { user_id, family_id } => {
-            let Some(user) = users::find_by_id(&txn, user_id).await?.filter(|u| u.deactivated_at.is_none()) else {
+            let Some(user) = users::find_by_id(&txn, user_id)
+                .await?
+                .filter(|u| u.deactivated_at.is_none())
+            else {
                 return Err(ApiError::Unauthorized);
             };
             let pair = issue_pair(state, &txn, &user, family_id, now).await?;
@@ -349,7 +523,19 @@ pub async fn refresh(state: &AppState, token: &str, origin: &Origin) -> Result<T
         }
         Presented::Reused { user_id } => {
             let user = users::find_by_id(&txn, user_id).await?;
-            audit::record(&txn, entry(user.as_ref(), "user.refresh_reuse", "user", Some(user_id.to_string()), json!({"family_revoked": true}), &origin.ip), now).await?;
+            audit::record(
+                &txn,
+                entry(
+                    user.as_ref(),
+                    "user.refresh_reuse",
+                    "user",
+                    Some(user_id.to_string()),
+                    json!({"family_revoked": true}),
+                    &origin.ip,
+                ),
+                now,
+            )
+            .await?;
             commit(txn).await?;
             Err(ApiError::Unauthorized)
         }
@@ -371,15 +557,28 @@ pub async fn logout(state: &AppState, token: &str) -> Result<(), ApiError> {
 ///
 /// # Errors
 /// 429 over the limits.
-pub async fn request_password_reset(state: &AppState, email: &str, origin: &Origin) -> Result<(), ApiError> {
+pub async fn request_password_reset(
+    state: &AppState,
+    email: &str,
+    origin: &Origin,
+) -> Result<(), ApiError> {
     limit_ip(state, "reset", origin).await?;
     let Ok(email) = Email::parse(email) else {
         return Ok(());
     };
-    limit(state, format!("reset:account:{email}"), 5, state.config.auth.login_window).await?;
+    limit(
+        state,
+        format!("reset:account:{email}"),
+        5,
+        state.config.auth.login_window,
+    )
+    .await?;
     let now = Utc::now();
     let txn = begin(state).await?;
-    if let Some(user) = users::find_by_email(&txn, &email).await?.filter(|u| u.deactivated_at.is_none()) {
+    if let Some(user) = users::find_by_email(&txn, &email)
+        .await?
+        .filter(|u| u.deactivated_at.is_none())
+    {
         tokens::void_for_user(&txn, tokens::PASSWORD_RESET, user.id, now).await?;
         let token = OpaqueToken::generate();
         let id = tokens::create(
@@ -400,8 +599,28 @@ pub async fn request_password_reset(state: &AppState, email: &str, origin: &Orig
             display_name: user.display_name.clone(),
             link: mailing::link(state, &format!("/reset-password?token={}", token.plain)),
         };
-        mailing::tell(&txn, state, &Recipient::user(&user), &content, &id.to_string(), now).await?;
-        audit::record(&txn, entry(Some(&user), "user.password_reset_requested", "user", Some(user.id.to_string()), json!({}), &origin.ip), now).await?;
+        mailing::tell(
+            &txn,
+            state,
+            &Recipient::user(&user),
+            &content,
+            &id.to_string(),
+            now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            entry(
+                Some(&user),
+                "user.password_reset_requested",
+                "user",
+                Some(user.id.to_string()),
+                json!({}),
+                &origin.ip,
+            ),
+            now,
+        )
+        .await?;
     }
     commit(txn).await
 }
@@ -410,10 +629,22 @@ pub async fn request_password_reset(state: &AppState, email: &str, origin: &Orig
 ///
 /// # Errors
 /// 422 for a bad token or a password that breaks the rules.
-pub async fn confirm_password_reset(state: &AppState, token: &str, new_password: String, origin: &Origin) -> Result<(), ApiError> {
+pub async fn confirm_password_reset(
+    state: &AppState,
+    token: &str,
+    new_password: String,
+    origin: &Origin,
+) -> Result<(), ApiError> {
     let now = Utc::now();
     let txn = begin(state).await?;
-    let Some(row) = tokens::consume(&txn, tokens::PASSWORD_RESET, &hash_opaque(token.trim()), now).await? else {
+    let Some(row) = tokens::consume(
+        &txn,
+        tokens::PASSWORD_RESET,
+        &hash_opaque(token.trim()),
+        now,
+    )
+    .await?
+    else {
         return Err(invalid_token());
     };
     let Some(user) = (match row.user_id {
@@ -423,14 +654,29 @@ pub async fn confirm_password_reset(state: &AppState, token: &str, new_password:
         return Err(invalid_token());
     };
     let email = Email::parse(&user.email).ok();
-    password::check_new(&new_password, email.as_ref()).map_err(|e| ApiError::invalid("new_password", &e))?;
-    let hash = password::hash(new_password, state.config.auth.hash_cost).await.map_err(|_| ApiError::Internal)?;
+    password::check_new(&new_password, email.as_ref())
+        .map_err(|e| ApiError::invalid("new_password", &e))?;
+    let hash = password::hash(new_password, state.config.auth.hash_cost)
+        .await
+        .map_err(|_| ApiError::Internal)?;
     users::set_password(&txn, user.id, hash, now).await?;
     // Following a reset link proves the mailbox, too.
     users::mark_email_verified(&txn, user.id, now).await?;
     let revoked = refresh::revoke_all_for_user(&txn, user.id, now).await?
         + peitao_persistence::web_sessions::revoke_all_for_user(&txn, user.id, now).await?;
-    audit::record(&txn, entry(Some(&user), "user.password_reset", "user", Some(user.id.to_string()), json!({"sessions_revoked": revoked}), &origin.ip), now).await?;
+    audit::record(
+        &txn,
+        entry(
+            Some(&user),
+            "user.password_reset",
+            "user",
+            Some(user.id.to_string()),
+            json!({"sessions_revoked": revoked}),
+            &origin.ip,
+        ),
+        now,
+    )
+    .await?;
     commit(txn).await
 }
 
@@ -447,38 +693,102 @@ pub struct MeChanges {
 ///
 /// # Errors
 /// 422 naming each bad field.
-pub async fn update_me(state: &AppState, me: &user::Model, input: MeChanges, origin: &Origin) -> Result<user::Model, ApiError> {
+pub async fn update_me(
+    state: &AppState,
+    me: &user::Model,
+    input: MeChanges,
+    origin: &Origin,
+) -> Result<user::Model, ApiError> {
     let mut f = Fields::new();
-    let display_name = input.display_name.as_deref().and_then(|n| f.text("display_name", n, 1, 100));
-    let locale = input.locale.as_deref().and_then(|l| f.check("locale", l.parse::<Locale>()));
-    let email_frequency = input.email_frequency.as_deref().and_then(|v| f.check("email_frequency", EmailFrequency::parse(v)));
+    let display_name = input
+        .display_name
+        .as_deref()
+        .and_then(|n| f.text("display_name", n, 1, 100));
+    let locale = input
+        .locale
+        .as_deref()
+        .and_then(|l| f.check("locale", l.parse::<Locale>()));
+    let email_frequency = input
+        .email_frequency
+        .as_deref()
+        .and_then(|v| f.check("email_frequency", EmailFrequency::parse(v)));
     f.finish()?;
     let now = Utc::now();
     let txn = begin(state).await?;
     let before = json!({"display_name": me.display_name, "locale": me.locale, "email_frequency": me.email_frequency});
-    let updated = users::update_account(&txn, me.id, AccountChanges { display_name, locale, email_frequency }, now).await?;
+    let updated = users::update_account(
+        &txn,
+        me.id,
+        AccountChanges {
+            display_name,
+            locale,
+            email_frequency,
+        },
+        now,
+    )
+    .await?;
     let after = json!({"display_name": updated.display_name, "locale": updated.locale, "email_frequency": updated.email_frequency});
     if before != after {
-        audit::record(&txn, entry(Some(me), "user.update", "user", Some(me.id.to_string()), json!({"before": before, "after": after}), &origin.ip), now).await?;
+        audit::record(
+            &txn,
+            entry(
+                Some(me),
+                "user.update",
+                "user",
+                Some(me.id.to_string()),
+                json!({"before": before, "after": after}),
+                &origin.ip,
+            ),
+            now,
+        )
+        .await?;
     }
     commit(txn).await?;
     Ok(updated)
+}
+
+/// The account an unsubscribe link is for, without changing anything (the confirmation page).
+///
+/// # Errors
+/// 422 (field `token`) for a bad or expired token or a missing account.
+pub async fn unsubscribe_target(state: &AppState, token: &str) -> Result<user::Model, ApiError> {
+    let now = Utc::now();
+    let subject = peitao_auth::purpose::verify_purpose(
+        &state.keys,
+        &state.config.auth.issuer,
+        peitao_auth::purpose::Purpose::Unsubscribe,
+        token.trim(),
+        now.timestamp(),
+    )
+    .map_err(|_| invalid_token())?;
+    let user_id = Uuid::parse_str(&subject).map_err(|_| invalid_token())?;
+    users::find_by_id(state.db.conn(), user_id)
+        .await?
+        .ok_or_else(invalid_token)
 }
 
 /// Switches a user's notification mail off from a signed unsubscribe link (no login).
 ///
 /// # Errors
 /// 422 (field `token`) for a bad or expired token.
-pub async fn unsubscribe(state: &AppState, token: &str, origin: &Origin) -> Result<user::Model, ApiError> {
+pub async fn unsubscribe(
+    state: &AppState,
+    token: &str,
+    origin: &Origin,
+) -> Result<user::Model, ApiError> {
     let now = Utc::now();
-    let subject = peitao_auth::purpose::verify_purpose(&state.keys, &state.config.auth.issuer, peitao_auth::purpose::Purpose::Unsubscribe, token.trim(), now.timestamp())
-        .map_err(|_| invalid_token())?;
-    let user_id = Uuid::parse_str(&subject).map_err(|_| invalid_token())?;
+    let user = unsubscribe_target(state, token).await?;
     let txn = begin(state).await?;
-    let Some(user) = users::find_by_id(&txn, user_id).await? else {
-        return Err(invalid_token());
-    };
-    let updated = users::update_account(&txn, user.id, AccountChanges { email_frequency: Some(EmailFrequency::Off), ..AccountChanges::default() }, now).await?;
+    let updated = users::update_account(
+        &txn,
+        user.id,
+        AccountChanges {
+            email_frequency: Some(EmailFrequency::Off),
+            ..AccountChanges::default()
+        },
+        now,
+    )
+    .await?;
     if user.email_frequency != updated.email_frequency {
         audit::record(&txn, entry(Some(&user), "user.unsubscribe", "user", Some(user.id.to_string()),
             json!({"before": {"email_frequency": user.email_frequency}, "after": {"email_frequency": "off"}}), &origin.ip), now).await?;

@@ -24,7 +24,11 @@ pub struct DigestSchedule {
 ///
 /// # Errors
 /// Database or rendering errors.
-pub async fn send_due(state: &AppState, schedule: DigestSchedule, now: DateTime<Utc>) -> Result<u32, ApiError> {
+pub async fn send_due(
+    state: &AppState,
+    schedule: DigestSchedule,
+    now: DateTime<Utc>,
+) -> Result<u32, ApiError> {
     let local = now.with_timezone(&schedule.zone);
     if local.hour() < schedule.hour {
         return Ok(0);
@@ -37,19 +41,29 @@ pub async fn send_due(state: &AppState, schedule: DigestSchedule, now: DateTime<
         if outbox::exists(state.db.conn(), &dedupe_key).await? {
             continue;
         }
-        let txn = state.db.conn().begin().await.map_err(peitao_persistence::StoreError::from)?;
+        let txn = state
+            .db
+            .conn()
+            .begin()
+            .await
+            .map_err(peitao_persistence::StoreError::from)?;
         let items = notifications::take_for_digest(&txn, user_id).await?;
         let Some(user) = users::find_by_id(&txn, user_id).await? else {
             continue;
         };
         let to = Recipient::user(&user);
         // Someone who switched mail off since keeps the notifications in the app, and no mail.
-        if !items.is_empty() && to.frequency != EmailFrequency::Off && user.deactivated_at.is_none() {
+        if !items.is_empty() && to.frequency != EmailFrequency::Off && user.deactivated_at.is_none()
+        {
             let content = MailContent::Digest {
                 display_name: user.display_name.clone(),
                 items: items
                     .iter()
-                    .map(|n| DigestItem { title: n.title.clone(), body: n.body.clone(), link: n.link.clone().unwrap_or_default() })
+                    .map(|n| DigestItem {
+                        title: n.title.clone(),
+                        body: n.body.clone(),
+                        link: n.link.clone().unwrap_or_default(),
+                    })
                     .collect(),
                 since_label: day.to_string(),
             };
@@ -57,7 +71,9 @@ pub async fn send_due(state: &AppState, schedule: DigestSchedule, now: DateTime<
                 queued += 1;
             }
         }
-        txn.commit().await.map_err(peitao_persistence::StoreError::from)?;
+        txn.commit()
+            .await
+            .map_err(peitao_persistence::StoreError::from)?;
     }
     Ok(queued)
 }

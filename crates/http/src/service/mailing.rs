@@ -52,7 +52,11 @@ pub fn link(state: &AppState, path_and_query: &str) -> String {
 ///
 /// # Errors
 /// Only if signing fails.
-pub fn unsubscribe_url(state: &AppState, user_id: Uuid, now: DateTime<Utc>) -> Result<String, ApiError> {
+pub fn unsubscribe_url(
+    state: &AppState,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<String, ApiError> {
     let token = purpose::issue_purpose(
         &state.keys,
         &state.config.auth.issuer,
@@ -68,7 +72,12 @@ pub fn unsubscribe_url(state: &AppState, user_id: Uuid, now: DateTime<Utc>) -> R
     Ok(link(state, &format!("/unsubscribe?token={token}")))
 }
 
-fn render_or_500(content: &MailContent, locale: Locale, public_url: &str, unsubscribe: Option<&str>) -> Result<peitao_notify::RenderedMail, ApiError> {
+fn render_or_500(
+    content: &MailContent,
+    locale: Locale,
+    public_url: &str,
+    unsubscribe: Option<&str>,
+) -> Result<peitao_notify::RenderedMail, ApiError> {
     render(content, locale, public_url, unsubscribe).map_err(|e| {
         tracing::error!(error = ?e, kind = content.kind().as_str(), "rendering a mail failed");
         ApiError::Internal
@@ -94,11 +103,19 @@ pub async fn tell<C: ConnectionTrait>(
     let public_url = state.config.public_url.as_str();
     if kind.is_security() {
         let rendered = render_or_500(content, to.locale, public_url, None)?;
-        outbox::enqueue(conn, new_mail(to, kind.as_str(), dedupe_key, rendered, None), now).await?;
+        outbox::enqueue(
+            conn,
+            new_mail(to, kind.as_str(), dedupe_key, rendered, None),
+            now,
+        )
+        .await?;
         return Ok(());
     }
     let Some(user_id) = to.user_id else {
-        tracing::error!(kind = kind.as_str(), "a notification mail needs a registered recipient");
+        tracing::error!(
+            kind = kind.as_str(),
+            "a notification mail needs a registered recipient"
+        );
         return Err(ApiError::Internal);
     };
     let unsubscribe = unsubscribe_url(state, user_id, now)?;
@@ -117,7 +134,12 @@ pub async fn tell<C: ConnectionTrait>(
     )
     .await?;
     if to.frequency == EmailFrequency::Instant {
-        outbox::enqueue(conn, new_mail(to, kind.as_str(), dedupe_key, rendered, Some(unsubscribe)), now).await?;
+        outbox::enqueue(
+            conn,
+            new_mail(to, kind.as_str(), dedupe_key, rendered, Some(unsubscribe)),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -156,6 +178,22 @@ pub async fn queue_rendered<C: ConnectionTrait>(
 ) -> Result<bool, ApiError> {
     let user_id = to.user_id.ok_or(ApiError::Internal)?;
     let unsubscribe = unsubscribe_url(state, user_id, now)?;
-    let rendered = render_or_500(content, to.locale, &state.config.public_url, Some(&unsubscribe))?;
-    Ok(outbox::enqueue(conn, new_mail(to, content.kind().as_str(), dedupe_key, rendered, Some(unsubscribe)), now).await?)
+    let rendered = render_or_500(
+        content,
+        to.locale,
+        &state.config.public_url,
+        Some(&unsubscribe),
+    )?;
+    Ok(outbox::enqueue(
+        conn,
+        new_mail(
+            to,
+            content.kind().as_str(),
+            dedupe_key,
+            rendered,
+            Some(unsubscribe),
+        ),
+        now,
+    )
+    .await?)
 }

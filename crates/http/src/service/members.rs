@@ -25,7 +25,14 @@ use crate::error::{ApiError, Text};
 
 const INVITATION_TTL: chrono::Duration = chrono::Duration::days(7);
 
-fn audit_entry(actor: &user::Model, action: &str, entity: &str, id: String, summary: serde_json::Value, origin: &Origin) -> AuditEntry {
+fn audit_entry(
+    actor: &user::Model,
+    action: &str,
+    entity: &str,
+    id: String,
+    summary: serde_json::Value,
+    origin: &Origin,
+) -> AuditEntry {
     AuditEntry {
         actor_user_id: Some(actor.id),
         actor_role: Some(actor.role.clone()),
@@ -49,7 +56,11 @@ async fn organization(state: &AppState, id: Uuid) -> Result<organization::Model,
 ///
 /// # Errors
 /// 404 for an unknown organization or one the caller may not see.
-pub async fn list(state: &AppState, caller: &AuthUser, organization_id: Uuid) -> Result<Vec<user::Model>, ApiError> {
+pub async fn list(
+    state: &AppState,
+    caller: &AuthUser,
+    organization_id: Uuid,
+) -> Result<Vec<user::Model>, ApiError> {
     let org = organization(state, organization_id).await?;
     if !(caller.actor.role.is_staff() || caller.actor.is_member_of(OrganizationId(org.id))) {
         return Err(ApiError::NotFound);
@@ -61,9 +72,17 @@ pub async fn list(state: &AppState, caller: &AuthUser, organization_id: Uuid) ->
 ///
 /// # Errors
 /// 403 unless owner or staff; 422 for a bad email.
-pub async fn invite(state: &AppState, caller: &AuthUser, organization_id: Uuid, email: &str, origin: &Origin) -> Result<(), ApiError> {
+pub async fn invite(
+    state: &AppState,
+    caller: &AuthUser,
+    organization_id: Uuid,
+    email: &str,
+    origin: &Origin,
+) -> Result<(), ApiError> {
     let org = organization(state, organization_id).await?;
-    caller.authorize(Action::ManageOrgMembers { organization_id: OrganizationId(org.id) })?;
+    caller.authorize(Action::ManageOrgMembers {
+        organization_id: OrganizationId(org.id),
+    })?;
     let email = Email::parse(email).map_err(|e| ApiError::invalid("email", &e))?;
     let now = Utc::now();
     let txn = state.db.conn().begin().await.map_err(StoreError::from)?;
@@ -96,7 +115,19 @@ pub async fn invite(state: &AppState, caller: &AuthUser, organization_id: Uuid, 
         frequency: peitao_domain::user::EmailFrequency::Instant,
     };
     mailing::tell(&txn, state, &to, &content, &id.to_string(), now).await?;
-    audit::record(&txn, audit_entry(&caller.user, "organization.invite", "organization", org.id.to_string(), json!({"email": email.as_str()}), origin), now).await?;
+    audit::record(
+        &txn,
+        audit_entry(
+            &caller.user,
+            "organization.invite",
+            "organization",
+            org.id.to_string(),
+            json!({"email": email.as_str()}),
+            origin,
+        ),
+        now,
+    )
+    .await?;
     txn.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -113,32 +144,86 @@ pub struct Acceptance {
 ///
 /// # Errors
 /// 422 for a bad token, name or password; 409 when the address already has an account.
-pub async fn accept(state: &AppState, input: Acceptance, origin: &Origin) -> Result<user::Model, ApiError> {
+pub async fn accept(
+    state: &AppState,
+    input: Acceptance,
+    origin: &Origin,
+) -> Result<user::Model, ApiError> {
     let now = Utc::now();
     let txn = state.db.conn().begin().await.map_err(StoreError::from)?;
-    let invalid = || ApiError::invalid("token", &peitao_domain::Invalid::new("token.invalid", "邀请链接无效或已过期。", "The invitation link is invalid or has expired."));
-    let Some(row) = tokens::consume(&txn, tokens::INVITATION, &hash_opaque(input.token.trim()), now).await? else {
+    let invalid = || {
+        ApiError::invalid(
+            "token",
+            &peitao_domain::Invalid::new(
+                "token.invalid",
+                "邀请链接无效或已过期。",
+                "The invitation link is invalid or has expired.",
+            ),
+        )
+    };
+    let Some(row) = tokens::consume(
+        &txn,
+        tokens::INVITATION,
+        &hash_opaque(input.token.trim()),
+        now,
+    )
+    .await?
+    else {
         return Err(invalid());
     };
-    let (Some(email), Some(org_id)) = (row.email.as_deref().and_then(|e| Email::parse(e).ok()), row.organization_id) else {
+    let (Some(email), Some(org_id)) = (
+        row.email.as_deref().and_then(|e| Email::parse(e).ok()),
+        row.organization_id,
+    ) else {
         return Err(invalid());
     };
     let mut f = Fields::new();
     let display_name = f.text("display_name", &input.display_name, 1, 100);
-    f.check("password", password::check_new(&input.password, Some(&email)));
+    f.check(
+        "password",
+        password::check_new(&input.password, Some(&email)),
+    );
     f.finish()?;
     let org = organization(state, org_id).await?;
-    let role = if org.kind == "oem" { Role::Oem } else { Role::Supplier };
-    let hash = password::hash(input.password, state.config.auth.hash_cost).await.map_err(|_| ApiError::Internal)?;
-    let member = users::NewMember { email, display_name: display_name.unwrap_or_default(), password_hash: hash, role, locale: origin.locale, organization_id: org.id };
+    let role = if org.kind == "oem" {
+        Role::Oem
+    } else {
+        Role::Supplier
+    };
+    let hash = password::hash(input.password, state.config.auth.hash_cost)
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    let member = users::NewMember {
+        email,
+        display_name: display_name.unwrap_or_default(),
+        password_hash: hash,
+        role,
+        locale: origin.locale,
+        organization_id: org.id,
+    };
     let user = match users::create_member(&txn, member, now).await {
         Ok(u) => u,
         Err(StoreError::Conflict(_)) => {
-            return Err(ApiError::Conflict(Text::fixed("该邮箱已有账号。", "This email already has an account.")));
+            return Err(ApiError::Conflict(Text::fixed(
+                "该邮箱已有账号。",
+                "This email already has an account.",
+            )));
         }
         Err(e) => return Err(e.into()),
     };
-    audit::record(&txn, audit_entry(&user, "organization.join", "organization", org.id.to_string(), json!({"user": user.id, "invited_by": row.created_by}), origin), now).await?;
+    audit::record(
+        &txn,
+        audit_entry(
+            &user,
+            "organization.join",
+            "organization",
+            org.id.to_string(),
+            json!({"user": user.id, "invited_by": row.created_by}),
+            origin,
+        ),
+        now,
+    )
+    .await?;
     txn.commit().await.map_err(StoreError::from)?;
     Ok(user)
 }
@@ -147,15 +232,35 @@ pub async fn accept(state: &AppState, input: Acceptance, origin: &Origin) -> Res
 ///
 /// # Errors
 /// 403 unless owner or staff; 404 when not a removable member.
-pub async fn remove(state: &AppState, caller: &AuthUser, organization_id: Uuid, user_id: Uuid, origin: &Origin) -> Result<(), ApiError> {
+pub async fn remove(
+    state: &AppState,
+    caller: &AuthUser,
+    organization_id: Uuid,
+    user_id: Uuid,
+    origin: &Origin,
+) -> Result<(), ApiError> {
     let org = organization(state, organization_id).await?;
-    caller.authorize(Action::ManageOrgMembers { organization_id: OrganizationId(org.id) })?;
+    caller.authorize(Action::ManageOrgMembers {
+        organization_id: OrganizationId(org.id),
+    })?;
     let now = Utc::now();
     let txn = state.db.conn().begin().await.map_err(StoreError::from)?;
     let removed = users::remove_member(&txn, org.id, user_id, now).await?;
     refresh::revoke_all_for_user(&txn, user_id, now).await?;
     web_sessions::revoke_all_for_user(&txn, user_id, now).await?;
-    audit::record(&txn, audit_entry(&caller.user, "organization.remove_member", "organization", org.id.to_string(), json!({"user": removed.id, "email": removed.email}), origin), now).await?;
+    audit::record(
+        &txn,
+        audit_entry(
+            &caller.user,
+            "organization.remove_member",
+            "organization",
+            org.id.to_string(),
+            json!({"user": removed.id, "email": removed.email}),
+            origin,
+        ),
+        now,
+    )
+    .await?;
     txn.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -164,7 +269,12 @@ pub async fn remove(state: &AppState, caller: &AuthUser, organization_id: Uuid, 
 ///
 /// # Errors
 /// 403 when the policy refuses (staff may not deactivate staff); 404 for an unknown user.
-pub async fn deactivate(state: &AppState, caller: &AuthUser, user_id: Uuid, origin: &Origin) -> Result<(), ApiError> {
+pub async fn deactivate(
+    state: &AppState,
+    caller: &AuthUser,
+    user_id: Uuid,
+    origin: &Origin,
+) -> Result<(), ApiError> {
     let Some(target) = users::find_by_id(state.db.conn(), user_id).await? else {
         return Err(ApiError::NotFound);
     };
@@ -181,4 +291,96 @@ pub async fn deactivate(state: &AppState, caller: &AuthUser, user_id: Uuid, orig
     }
     txn.commit().await.map_err(StoreError::from)?;
     Ok(())
+}
+
+/// An administrator creates an association staff account; the new member of staff sets their
+/// password from the mailed link (a reset link that lives three days), so no password travels.
+///
+/// # Errors
+/// 403 unless admin; 422 for a bad email or name; 409 when the email has an account.
+pub async fn create_staff(
+    state: &AppState,
+    caller: &AuthUser,
+    email: &str,
+    display_name: &str,
+    origin: &Origin,
+) -> Result<user::Model, ApiError> {
+    caller.authorize(Action::CreateStaff)?;
+    let mut f = Fields::new();
+    let email = f.check("email", Email::parse(email));
+    let name = f.text("display_name", display_name, 1, 100);
+    f.finish()?;
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(ApiError::Internal);
+    };
+    let now = Utc::now();
+    // An unusable hash: nobody can log in until the link sets a real password.
+    let placeholder = password::hash(OpaqueToken::generate().plain, state.config.auth.hash_cost)
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    let txn = state.db.conn().begin().await.map_err(StoreError::from)?;
+    if users::find_by_email(&txn, &email).await?.is_some() {
+        return Err(ApiError::Conflict(Text::fixed(
+            "该邮箱已有账号。",
+            "This email already has an account.",
+        )));
+    }
+    let staff = users::NewStaff {
+        email: email.clone(),
+        display_name: name,
+        password_hash: placeholder,
+        role: Role::Staff,
+        locale: origin.locale,
+    };
+    let id = users::create_staff_on(&txn, staff, now).await?;
+    let token = OpaqueToken::generate();
+    let token_id = tokens::create(
+        &txn,
+        tokens::NewToken {
+            purpose: tokens::PASSWORD_RESET,
+            token_hash: token.hash.clone(),
+            user_id: Some(id),
+            email: Some(email.as_str().to_owned()),
+            organization_id: None,
+            created_by: Some(caller.user.id),
+            expires_at: now + chrono::Duration::days(3),
+        },
+        now,
+    )
+    .await?;
+    let content = MailContent::Invitation {
+        inviter_name: caller.user.display_name.clone(),
+        organization_name: origin
+            .locale
+            .pick("行业协会秘书处", "the association secretariat")
+            .to_owned(),
+        link: mailing::link(state, &format!("/reset-password?token={}", token.plain)),
+    };
+    let created = users::find_by_id(&txn, id)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    mailing::tell(
+        &txn,
+        state,
+        &Recipient::user(&created),
+        &content,
+        &token_id.to_string(),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit_entry(
+            &caller.user,
+            "user.create_staff",
+            "user",
+            id.to_string(),
+            json!({"email": email.as_str(), "role": "staff"}),
+            origin,
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(created)
 }

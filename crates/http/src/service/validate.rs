@@ -32,20 +32,30 @@ impl Fields {
         let value = value.trim();
         let chars = value.chars().count();
         if chars == 0 {
-            self.push(field, "required", Text::new(format!("请填写 {field}。"), format!("{field} is required.")));
+            self.push(
+                field,
+                "required",
+                Text::new(format!("请填写 {field}。"), format!("{field} is required.")),
+            );
             None
         } else if chars > max {
             self.push(
                 field,
                 "too_long",
-                Text::new(format!("{field} 最多 {max} 个字符。"), format!("{field} may have at most {max} characters.")),
+                Text::new(
+                    format!("{field} 最多 {max} 个字符。"),
+                    format!("{field} may have at most {max} characters."),
+                ),
             );
             None
         } else if chars < min {
             self.push(
                 field,
                 "too_short",
-                Text::new(format!("{field} 至少 {min} 个字符。"), format!("{field} needs at least {min} characters.")),
+                Text::new(
+                    format!("{field} 至少 {min} 个字符。"),
+                    format!("{field} needs at least {min} characters."),
+                ),
             );
             None
         } else {
@@ -55,7 +65,11 @@ impl Fields {
 
     /// Records a refusal found by other means.
     pub fn push(&mut self, field: &str, code: &str, message: Text) {
-        self.errors.push(FieldError { field: field.to_owned(), code: code.to_owned(), message });
+        self.errors.push(FieldError {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message,
+        });
     }
 
     /// 422 with every refused field, or Ok when there were none.
@@ -63,6 +77,10 @@ impl Fields {
     /// # Errors
     /// The collected field errors.
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
     }
 }

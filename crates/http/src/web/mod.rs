@@ -5,8 +5,9 @@ mod account;
 mod assets;
 mod home;
 mod lang;
-pub mod session;
 mod layout;
+mod pages;
+pub mod session;
 pub mod text;
 
 #[cfg(test)]
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(account::unsubscribe_page))
             .route(web::post().to(account::unsubscribe)),
     );
+    pages::configure(cfg);
 }
 
 #[derive(Template)]

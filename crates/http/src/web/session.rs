@@ -14,8 +14,8 @@ use peitao_auth::policy::Actor;
 use peitao_domain::ids::{OrganizationId, UserId};
 use peitao_domain::user::Role;
 use peitao_persistence::entities::user;
-use peitao_persistence::web_sessions::{self, Lifetimes};
 use peitao_persistence::users;
+use peitao_persistence::web_sessions::{self, Lifetimes};
 
 use crate::AppState;
 use crate::auth::AuthUser;
@@ -26,7 +26,10 @@ pub const CSRF_COOKIE: &str = "peitao_csrf";
 /// The hidden form field every form posts its CSRF token in.
 pub const CSRF_FIELD: &str = "csrf_token";
 
-pub const LIFETIMES: Lifetimes = Lifetimes { idle_ms: 30 * 60 * 1000, absolute_ms: 12 * 3600 * 1000 };
+pub const LIFETIMES: Lifetimes = Lifetimes {
+    idle_ms: 30 * 60 * 1000,
+    absolute_ms: 12 * 3600 * 1000,
+};
 
 fn secure(state: &AppState) -> bool {
     state.config.public_url.starts_with("https://")
@@ -34,8 +37,18 @@ fn secure(state: &AppState) -> bool {
 
 /// A cookie as every one of ours is set: HttpOnly, SameSite=Lax, Secure over https, site-wide.
 #[must_use]
-pub fn cookie(state: &AppState, name: &'static str, value: String, max_age: Option<CookieDuration>) -> Cookie<'static> {
-    let mut c = Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Lax).secure(secure(state)).finish();
+pub fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age: Option<CookieDuration>,
+) -> Cookie<'static> {
+    let mut c = Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure(state))
+        .finish();
     if let Some(age) = max_age {
         c.set_max_age(age);
     }
@@ -57,8 +70,20 @@ pub fn removal(state: &AppState, name: &'static str) -> Cookie<'static> {
 pub async fn start(state: &AppState, user_id: uuid::Uuid) -> Result<Cookie<'static>, ApiError> {
     let token = OpaqueToken::generate();
     let csrf = OpaqueToken::generate();
-    web_sessions::create(state.db.conn(), user_id, token.hash, csrf.plain, Utc::now().timestamp_millis()).await?;
-    Ok(cookie(state, SESSION_COOKIE, token.plain, Some(CookieDuration::hours(12))))
+    web_sessions::create(
+        state.db.conn(),
+        user_id,
+        token.hash,
+        csrf.plain,
+        Utc::now().timestamp_millis(),
+    )
+    .await?;
+    Ok(cookie(
+        state,
+        SESSION_COOKIE,
+        token.plain,
+        Some(CookieDuration::hours(12)),
+    ))
 }
 
 /// Ends the request's session, if any.
@@ -88,10 +113,15 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<WebUs
         return Ok(None);
     };
     let now_ms = Utc::now().timestamp_millis();
-    let Some(session) = web_sessions::find_live(&state.db, &hash_opaque(c.value()), LIFETIMES, now_ms).await? else {
+    let Some(session) =
+        web_sessions::find_live(&state.db, &hash_opaque(c.value()), LIFETIMES, now_ms).await?
+    else {
         return Ok(None);
     };
-    let Some(user) = users::find_by_id(state.db.conn(), session.user_id).await.map_err(ApiError::from)? else {
+    let Some(user) = users::find_by_id(state.db.conn(), session.user_id)
+        .await
+        .map_err(ApiError::from)?
+    else {
         return Ok(None);
     };
     Ok(web_user(user, session.csrf_token))
@@ -109,7 +139,10 @@ fn web_user(user: user::Model, csrf_token: String) -> Option<WebUser> {
         email_verified: user.email_verified_at.is_some(),
         is_org_owner: user.org_role.as_deref() == Some("owner"),
     };
-    Some(WebUser { auth: AuthUser { actor, user }, csrf_token })
+    Some(WebUser {
+        auth: AuthUser { actor, user },
+        csrf_token,
+    })
 }
 
 /// The optional session of a page that works for everyone.
@@ -134,7 +167,11 @@ impl FromRequest for MaybeWebUser {
 /// The CSRF token a form on this page must carry, and the cookie to set when there is no
 /// session yet (double submit: the value is in the form and in an HttpOnly cookie).
 #[must_use]
-pub fn form_token(state: &AppState, req: &HttpRequest, user: Option<&WebUser>) -> (String, Option<Cookie<'static>>) {
+pub fn form_token(
+    state: &AppState,
+    req: &HttpRequest,
+    user: Option<&WebUser>,
+) -> (String, Option<Cookie<'static>>) {
     if let Some(u) = user {
         return (u.csrf_token.clone(), None);
     }
@@ -170,7 +207,6 @@ pub fn csrf_refused() -> ApiError {
         "This form has expired or did not come from our site; reload the page and try again.",
     ))
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -263,7 +263,14 @@ pub async fn load(
             OrganizationKind::Oem => Role::Oem,
         };
         // The first user listed is the organization's owner, as the first to register would be.
-        users.extend(o.users.iter().enumerate().map(|(i, u)| (u, role, Some(id), Some(if i == 0 { "owner" } else { "member" }))));
+        users.extend(o.users.iter().enumerate().map(|(i, u)| {
+            (
+                u,
+                role,
+                Some(id),
+                Some(if i == 0 { "owner" } else { "member" }),
+            )
+        }));
     }
     users.extend(world.staff.iter().map(|u| (u, Role::Staff, None, None)));
 

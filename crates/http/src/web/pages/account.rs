@@ -1,0 +1,269 @@
+//! My account: who I am and for which company, my name, language and mail settings, the
+//! verification mail again, and the way out.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use peitao_domain::{Locale, RegionCode};
+use peitao_persistence::StoreError;
+use peitao_persistence::entities::{organization, user};
+use peitao_persistence::sea_orm::EntityTrait;
+use serde::Deserialize;
+
+use super::form::{Field, Notice, place_errors};
+use super::words::AccountWords;
+use super::{TokenOnly, Visit, or_answer, render, see_other, with_cookies};
+use crate::AppState;
+use crate::api::accounts::origin;
+use crate::error::{ApiError, FieldError};
+use crate::service::accounts::{self, MeChanges};
+use crate::web::layout::Chrome;
+use crate::web::session::{CSRF_FIELD, WebUser};
+
+/// The company as the account page shows it.
+pub struct CompanyView {
+    pub name: String,
+    pub verified: bool,
+    pub credit_code: String,
+    pub region: String,
+}
+
+#[derive(Template)]
+#[template(path = "account/account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    w: &'static AccountWords,
+    notices: Vec<Notice>,
+    csrf_field: &'static str,
+    csrf_token: String,
+    email: String,
+    email_verified: bool,
+    role: &'static str,
+    org_role: Option<&'static str>,
+    company: Option<CompanyView>,
+    fields: Vec<Field>,
+}
+
+/// What the settings form posts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    csrf_token: String,
+    display_name: String,
+    locale: String,
+    email_frequency: String,
+}
+
+impl SettingsForm {
+    fn of(user: &user::Model) -> SettingsForm {
+        SettingsForm {
+            csrf_token: String::new(),
+            display_name: user.display_name.clone(),
+            locale: user.locale.clone(),
+            email_frequency: user.email_frequency.clone(),
+        }
+    }
+}
+
+fn settings_fields(w: &AccountWords, f: &SettingsForm) -> Vec<Field> {
+    vec![
+        Field::input("display_name", "text", w.display_name, &f.display_name)
+            .autocomplete("name")
+            .maxlength(100),
+        Field::choice(
+            "locale",
+            w.locale,
+            &f.locale,
+            vec![("zh-CN", w.locale_zh, None), ("en", w.locale_en, None)],
+        )
+        .hint(w.locale_hint),
+        Field::choice(
+            "email_frequency",
+            w.frequency,
+            &f.email_frequency,
+            vec![
+                ("instant", w.instant, Some(w.instant_hint)),
+                ("daily", w.daily, Some(w.daily_hint)),
+                ("off", w.off, Some(w.off_hint)),
+            ],
+        )
+        .hint(w.frequency_hint),
+    ]
+}
+
+fn role_name(w: &AccountWords, role: &str) -> &'static str {
+    match role {
+        "supplier" => w.role_supplier,
+        "oem" => w.role_oem,
+        "staff" => w.role_staff,
+        _ => w.role_admin,
+    }
+}
+
+async fn company(
+    state: &AppState,
+    user: &user::Model,
+    locale: Locale,
+) -> Result<Option<CompanyView>, ApiError> {
+    let Some(id) = user.organization_id else {
+        return Ok(None);
+    };
+    let org = organization::Entity::find_by_id(id)
+        .one(state.db.conn())
+        .await
+        .map_err(StoreError::from)?;
+    Ok(org.map(|o| {
+        let region_name = RegionCode::parse(&o.region_code)
+            .ok()
+            .and_then(|code| state.reference.region(&code).map(|r| r.name.clone()));
+        CompanyView {
+            region: region_name.map_or_else(
+                || o.region_code.clone(),
+                |name| match locale {
+                    Locale::ZhCn => format!("{name}（{}）", o.region_code),
+                    Locale::En => format!("{name} ({})", o.region_code),
+                },
+            ),
+            name: o.name,
+            verified: o.verified_at.is_some(),
+            credit_code: o.credit_code,
+        }
+    }))
+}
+
+/// The account page for `me`, with the settings form showing `input` and its refusals.
+async fn page(
+    visit: &Visit<'_>,
+    me: &WebUser,
+    status: StatusCode,
+    input: &SettingsForm,
+    errors: &[FieldError],
+    mut notices: Vec<Notice>,
+) -> HttpResponse {
+    let w = AccountWords::for_locale(visit.locale);
+    let company = match company(visit.state, &me.auth.user, visit.locale).await {
+        Ok(c) => c,
+        Err(err) => return visit.error(&err),
+    };
+    let mut fields = settings_fields(w, input);
+    if !errors.is_empty() {
+        let unplaced = place_errors(&mut fields, errors, visit.locale);
+        notices.push(Notice::new("error", visit.common().fix_fields));
+        notices.extend(unplaced.into_iter().map(|t| Notice::new("error", t)));
+    }
+    let user = &me.auth.user;
+    let page = AccountPage {
+        chrome: visit.chrome(),
+        w,
+        notices,
+        csrf_field: CSRF_FIELD,
+        csrf_token: me.csrf_token.clone(),
+        email: user.email.clone(),
+        email_verified: user.email_verified_at.is_some(),
+        role: role_name(w, &user.role),
+        org_role: match user.org_role.as_deref() {
+            Some("owner") => Some(w.owner),
+            Some(_) => Some(w.member),
+            None => None,
+        },
+        company,
+        fields,
+    };
+    render(status, visit.locale, &page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Flash {
+    saved: Option<String>,
+    sent: Option<String>,
+}
+
+/// GET /account — `?saved` and `?sent` say what the last POST did.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    flash: web::Query<Flash>,
+) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    let w = AccountWords::for_locale(visit.locale);
+    let mut notices = Vec::new();
+    if flash.saved.is_some() {
+        notices.push(Notice::new("success", w.saved));
+    }
+    if flash.sent.is_some() {
+        notices.push(Notice::new("success", w.sent));
+    }
+    page(
+        &visit,
+        &me,
+        StatusCode::OK,
+        &SettingsForm::of(&me.auth.user),
+        &[],
+        notices,
+    )
+    .await
+}
+
+/// POST /account — saves name, language and mail frequency; the pages follow the new language.
+pub async fn save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<SettingsForm>,
+) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    let input = form.into_inner();
+    if !visit.csrf_ok(&input.csrf_token) {
+        return visit.csrf_refused("/account");
+    }
+    let changes = MeChanges {
+        display_name: Some(input.display_name.clone()),
+        locale: Some(input.locale.clone()).filter(|l| !l.is_empty()),
+        email_frequency: Some(input.email_frequency.clone()).filter(|f| !f.is_empty()),
+    };
+    match accounts::update_me(&state, &me.auth.user, changes, &origin(&req, &state)).await {
+        Ok(updated) => with_cookies(
+            see_other("/account?saved=1"),
+            visit.lang_cookie(&updated.locale),
+        ),
+        Err(ApiError::Validation(errors)) => {
+            page(
+                &visit,
+                &me,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &input,
+                &errors,
+                Vec::new(),
+            )
+            .await
+        }
+        Err(err) => visit.error(&err),
+    }
+}
+
+/// POST /account/resend-verification
+pub async fn resend(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<TokenOnly>,
+) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    if !visit.csrf_ok(&form.csrf_token) {
+        return visit.csrf_refused("/account");
+    }
+    match accounts::resend_verification(&state, &me.auth.user.email, &origin(&req, &state)).await {
+        Ok(()) => see_other("/account?sent=1"),
+        Err(ApiError::RateLimited { retry_after_secs }) => {
+            let notice = Notice::new("error", visit.wait(retry_after_secs));
+            page(
+                &visit,
+                &me,
+                StatusCode::TOO_MANY_REQUESTS,
+                &SettingsForm::of(&me.auth.user),
+                &[],
+                vec![notice],
+            )
+            .await
+        }
+        Err(err) => visit.error(&err),
+    }
+}
