@@ -465,3 +465,35 @@ async fn two_workers_deliver_a_thousand_mails_exactly_once() {
     assert_eq!(outbox::count(app.db(), outbox::SENT).await.unwrap(), 1000);
     let _ = user::Entity::find();
 }
+
+#[tokio::test]
+async fn a_crashed_workers_lease_expires_and_another_sends_the_mail_once() {
+    let app = TestApp::spawn().await;
+    outbox::enqueue(app.db().conn(), queued(7), Utc::now())
+        .await
+        .unwrap();
+    let now = Utc::now().timestamp_millis();
+    // A worker claims the mail and dies before sending: its lease runs out.
+    let claimed = outbox::claim(app.db(), "crashed", 10, now, now + 50)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    // While the lease holds, nobody else takes it.
+    assert!(
+        outbox::claim(app.db(), "other", 10, now + 10, now + 1_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let report = app.worker().step().await;
+    assert_eq!(report.mail.sent, 1);
+    assert_eq!(app.mail.wait_for(1, Duration::from_secs(5)).await.len(), 1);
+    // The crashed worker, back from the dead, cannot settle a row it no longer holds.
+    assert!(
+        !outbox::mark_sent(app.db(), claimed[0].id, "crashed", Utc::now())
+            .await
+            .unwrap()
+    );
+    assert_eq!(outbox::count(app.db(), outbox::SENT).await.unwrap(), 1);
+}

@@ -734,3 +734,37 @@ async fn an_owner_invites_a_colleague_who_joins_through_the_page_and_can_be_remo
     assert!(after.has("已移除该成员") && !after.has(colleague_email));
     colleague.get("/account").await.assert_redirect("/login");
 }
+
+#[tokio::test]
+async fn web_sessions_end_after_thirty_idle_minutes_or_twelve_hours() {
+    use peitao_persistence::entities::web_session;
+    use peitao_persistence::sea_orm::{EntityTrait, sea_query::Expr};
+    let app = TestApp::spawn().await;
+    app.verified_user("idle@a.example.cn", "supplier", "91500112MA00000033")
+        .await;
+    let now = chrono::Utc::now().timestamp_millis();
+    for (what, column, ago_ms) in [
+        (
+            "idle 31 minutes",
+            web_session::Column::LastSeenAtMs,
+            31 * 60 * 1000,
+        ),
+        (
+            "13 hours old",
+            web_session::Column::CreatedAtMs,
+            13 * 3600 * 1000,
+        ),
+    ] {
+        let mut v = Visitor::new(&app, "zh-CN");
+        v.log_in("idle@a.example.cn", PASSWORD).await;
+        v.get("/account").await.assert_clean();
+        web_session::Entity::update_many()
+            .col_expr(column, Expr::value(now - ago_ms))
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        let page = v.get("/account").await;
+        page.assert_redirect("/login");
+        let _ = what;
+    }
+}

@@ -146,3 +146,60 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     req.peer_addr()
         .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, verified: bool) -> Actor {
+        Actor {
+            user_id: UserId(uuid::Uuid::nil()),
+            role,
+            organization_id: Some(OrganizationId(uuid::Uuid::nil())),
+            email_verified: verified,
+            is_org_owner: true,
+        }
+    }
+
+    #[test]
+    fn unverified_posting_is_a_403_that_says_to_verify_the_email() {
+        let org = OrganizationId(uuid::Uuid::nil());
+        let Err(ApiError::Forbidden(text)) = decide(
+            Some(&actor(Role::Supplier, false)),
+            Action::PostCapability {
+                organization_id: org,
+            },
+        ) else {
+            panic!("an unverified supplier may not post");
+        };
+        assert!(text.zh.contains("验证您的邮箱"), "{}", text.zh);
+        assert!(text.en.contains("Verify your email"), "{}", text.en);
+        assert!(
+            decide(
+                Some(&actor(Role::Supplier, true)),
+                Action::PostCapability {
+                    organization_id: org
+                }
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            decide(
+                None,
+                Action::PostCapability {
+                    organization_id: org
+                }
+            ),
+            Err(ApiError::Unauthorized)
+        ));
+        assert!(matches!(
+            decide(
+                Some(&actor(Role::Oem, true)),
+                Action::PostCapability {
+                    organization_id: org
+                }
+            ),
+            Err(ApiError::Forbidden(_))
+        ));
+    }
+}
