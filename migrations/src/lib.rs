@@ -8,6 +8,7 @@ mod m20261125_000002_organizations;
 mod m20261125_000003_postings;
 mod m20261125_000004_mail;
 mod m20261125_000005_accounts;
+mod m20261125_000006_profiles;
 mod util;
 
 /// Every migration, oldest first.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_postings::Migration),
             Box::new(m20261125_000004_mail::Migration),
             Box::new(m20261125_000005_accounts::Migration),
+            Box::new(m20261125_000006_profiles::Migration),
         ]
     }
 }

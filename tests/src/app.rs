@@ -191,6 +191,25 @@ impl TestApp {
         self.login(email, PASSWORD).await
     }
 
+    /// Creates an association staff or admin account (as `peitao staff create` would) and logs in.
+    pub async fn staff_session(&self, email: &str, role: peitao_domain::user::Role) -> Session {
+        let hash =
+            peitao_auth::password::hash(PASSWORD.into(), peitao_auth::password::HashCost::Fast)
+                .await
+                .expect("hash");
+        let staff = peitao_persistence::users::NewStaff {
+            email: peitao_domain::Email::parse(email).expect("a valid email"),
+            display_name: "协会工作人员".into(),
+            password_hash: hash,
+            role,
+            locale: peitao_domain::Locale::ZhCn,
+        };
+        peitao_persistence::users::create_staff(self.db(), staff, chrono::Utc::now())
+            .await
+            .expect("staff created");
+        self.login(email, PASSWORD).await
+    }
+
     /// Logs in and returns the tokens.
     pub async fn login(&self, email: &str, password: &str) -> Session {
         let res = self

@@ -116,7 +116,7 @@ impl MailServer {
         // SMTP clients (lettre) keep idle connections open: 4 threads could stall senders.
         server
             .with_name("peitao-test-smtp")
-            .with_num_threads(8)
+            .with_num_threads(64)
             .with_tcp_listener(listener);
         std::thread::Builder::new()
             .name(format!("test-smtp-{port}"))

@@ -560,20 +560,7 @@ async fn my_account_settings_change_and_bad_values_are_named() {
 }
 
 async fn staff_token(app: &TestApp, email: &str, role: peitao_domain::user::Role) -> String {
-    let hash = peitao_auth::password::hash(PASSWORD.into(), peitao_auth::password::HashCost::Fast)
-        .await
-        .unwrap();
-    let new = peitao_persistence::users::NewStaff {
-        email: peitao_domain::Email::parse(email).unwrap(),
-        display_name: "协会".into(),
-        password_hash: hash,
-        role,
-        locale: peitao_domain::Locale::ZhCn,
-    };
-    peitao_persistence::users::create_staff(app.db(), new, chrono::Utc::now())
-        .await
-        .unwrap();
-    app.login(email, PASSWORD).await.access_token
+    app.staff_session(email, role).await.access_token
 }
 
 #[tokio::test]

@@ -3,28 +3,9 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::Utc;
 use peitao_domain::user::Role;
-use peitao_persistence::users;
 use peitao_tests::{PASSWORD, TestApp};
 use reqwest::Method;
-
-async fn staff_session(app: &TestApp, email: &str, role: Role) -> String {
-    let hash = peitao_auth::password::hash(PASSWORD.into(), peitao_auth::password::HashCost::Fast)
-        .await
-        .unwrap();
-    let new = users::NewStaff {
-        email: peitao_domain::Email::parse(email).unwrap(),
-        display_name: "协会".into(),
-        password_hash: hash,
-        role,
-        locale: peitao_domain::Locale::ZhCn,
-    };
-    users::create_staff(app.db(), new, Utc::now())
-        .await
-        .unwrap();
-    app.login(email, PASSWORD).await.access_token
-}
 
 #[tokio::test]
 async fn every_role_gets_the_status_the_policy_promises() {
@@ -40,8 +21,14 @@ async fn every_role_gets_the_status_the_policy_promises() {
     app.register("u@a.example.cn", "supplier", "91500112MA00000020")
         .await;
     let unverified = app.login("u@a.example.cn", PASSWORD).await.access_token;
-    let staff = staff_session(&app, "staff@assoc.example.cn", Role::Staff).await;
-    let admin = staff_session(&app, "admin@assoc.example.cn", Role::Admin).await;
+    let staff = app
+        .staff_session("staff@assoc.example.cn", Role::Staff)
+        .await
+        .access_token;
+    let admin = app
+        .staff_session("admin@assoc.example.cn", Role::Admin)
+        .await
+        .access_token;
     let missing = uuid::Uuid::now_v7();
 
     let callers: [(&str, Option<&str>); 6] = [

@@ -1,13 +1,16 @@
 //! The language of the business: typed ids, values parsed at the edge, reference data and rules.
 //! No IO lives here: nothing in this crate touches a database, the network, the clock or files.
 
+pub mod capability;
 pub mod category_code;
 pub mod credit_code;
 pub mod email;
 pub mod ids;
 pub mod invalid;
 pub mod locale;
+pub mod need;
 pub mod organization;
+pub mod phone;
 pub mod reference;
 pub mod region_code;
 pub mod user;

@@ -145,6 +145,57 @@ impl ReferenceData {
         })
     }
 
+    /// The region and every division beneath it (a directory filter on a province covers its
+    /// cities and districts).
+    #[must_use]
+    pub fn region_subtree(&self, code: &RegionCode) -> Vec<RegionCode> {
+        let mut out = vec![code.clone()];
+        let mut i = 0;
+        while i < out.len() {
+            let parent = out[i].clone();
+            out.extend(
+                self.regions
+                    .iter()
+                    .filter(|r| r.parent.as_ref() == Some(&parent))
+                    .map(|r| r.code.clone()),
+            );
+            i += 1;
+        }
+        out
+    }
+
+    /// The category and all its descendants.
+    #[must_use]
+    pub fn category_subtree(&self, code: &CategoryCode) -> Vec<CategoryCode> {
+        self.categories
+            .iter()
+            .filter(|c| &c.code == code || code.is_ancestor_of(&c.code))
+            .map(|c| c.code.clone())
+            .collect()
+    }
+
+    /// Every region in a zone (members and everything beneath them); None for an unknown zone.
+    #[must_use]
+    pub fn zone_regions(&self, zone: &str) -> Option<Vec<RegionCode>> {
+        let zone = self.zones.iter().find(|z| z.code == zone)?;
+        Some(
+            zone.members
+                .iter()
+                .flat_map(|m| self.region_subtree(m))
+                .collect(),
+        )
+    }
+
+    #[must_use]
+    pub fn category(&self, code: &CategoryCode) -> Option<&Category> {
+        self.categories.iter().find(|c| &c.code == code)
+    }
+
+    #[must_use]
+    pub fn certification(&self, code: &str) -> Option<&Certification> {
+        self.certifications.iter().find(|c| c.code == code)
+    }
+
     /// The economic zone a region belongs to, through itself or an ancestor.
     #[must_use]
     pub fn zone_of(&self, code: &RegionCode) -> Option<&Zone> {
@@ -470,6 +521,21 @@ mod tests {
         );
         let bad = "zone,name_zh,name_en,member_adcodes\nX,x,x,990000\n";
         assert!(ReferenceData::parse(csv(CATEGORIES, REGIONS, bad)).is_err());
+    }
+
+    #[test]
+    fn subtrees_cover_everything_beneath() {
+        let data = ReferenceData::parse(csv(CATEGORIES, REGIONS, ZONES)).unwrap();
+        let codes: Vec<String> = data
+            .region_subtree(&code("500000"))
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect();
+        assert_eq!(codes, ["500000", "500100", "500112"]);
+        assert_eq!(data.zone_regions("CHENGYU").unwrap().len(), 3);
+        assert!(data.zone_regions("NOPE").is_none());
+        let cats = data.category_subtree(&CategoryCode::parse("EDRIVE").unwrap());
+        assert_eq!(cats.len(), 2);
     }
 
     #[test]

@@ -72,21 +72,23 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthUs
     let Some(user) = users::find_by_id(state.db.conn(), claims.user_id.0).await? else {
         return Ok(None);
     };
+    Ok(actor_for(&user).map(|actor| AuthUser { actor, user }))
+}
+
+/// The policy's view of an account as it is now (a deactivated one is nobody). The role and
+/// organization come from the database, not from what a token remembers.
+#[must_use]
+pub fn actor_for(user: &user::Model) -> Option<Actor> {
     if user.deactivated_at.is_some() {
-        return Ok(None);
+        return None;
     }
-    // The role and organization come from the account as it is now, not as the token remembers.
-    let Ok(role) = Role::parse(&user.role) else {
-        return Ok(None);
-    };
-    let actor = Actor {
+    Some(Actor {
         user_id: UserId(user.id),
-        role,
+        role: Role::parse(&user.role).ok()?,
         organization_id: user.organization_id.map(OrganizationId),
         email_verified: user.email_verified_at.is_some(),
         is_org_owner: user.org_role.as_deref() == Some("owner"),
-    };
-    Ok(Some(AuthUser { actor, user }))
+    })
 }
 
 impl FromRequest for AuthUser {

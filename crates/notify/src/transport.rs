@@ -9,6 +9,7 @@ use std::time::Duration;
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::AsyncSmtpTransportBuilder;
+use lettre::transport::smtp::PoolConfig;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use uuid::Uuid;
 
@@ -147,7 +148,11 @@ impl Transport {
                     .map_err(|e| TransportError::SmtpUrl {
                         reason: e.to_string(),
                     })?
-                    .timeout(Some(config.timeout));
+                    .timeout(Some(config.timeout))
+                    // lettre writes a mail's body and its closing dot in two writes without
+                    // TCP_NODELAY, so each mail waits out a delayed ACK (~40 ms) on its connection;
+                    // the dispatcher sends several at once, each on a connection of this pool.
+                    .pool_config(PoolConfig::new().max_size(16));
                 Ok(Transport::Smtp(SmtpRelay {
                     builder: Box::new(builder),
                     timeout: config.timeout,

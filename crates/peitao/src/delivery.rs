@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use futures_util::StreamExt;
 use peitao_notify::{OutgoingMail, RenderedMail, SendError, Transport};
 use peitao_persistence::entities::outbox as row;
 use peitao_persistence::{Db, StoreResult, outbox};
@@ -18,6 +19,8 @@ pub struct DeliveryConfig {
     pub max_attempts: u32,
     pub batch: u64,
     pub lease: Duration,
+    /// Mails sent at once, each on its own pooled connection.
+    pub concurrency: usize,
 }
 
 /// What one delivery pass did.
@@ -88,34 +91,60 @@ pub async fn deliver_due(
     let now_ms = Utc::now().timestamp_millis();
     let lease_ms = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX / 2);
     let claimed = outbox::claim(db, worker, config.batch, now_ms, now_ms + lease_ms).await?;
+    let outcomes: Vec<StoreResult<Outcome>> = futures_util::stream::iter(claimed)
+        .map(|mail| deliver_one(db, transport, config, worker, mail))
+        .buffer_unordered(config.concurrency.max(1))
+        .collect()
+        .await;
     let mut report = DeliveryReport::default();
-    for mail in claimed {
-        let attempts = u32::try_from(mail.attempts).unwrap_or(u32::MAX);
-        match transport.send(&outgoing(&mail, config)).await {
-            Ok(()) => {
-                outbox::mark_sent(db, mail.id, worker, Utc::now()).await?;
-                metrics::counter!("mail_sent_total", "kind" => mail.kind.clone()).increment(1);
-                report.sent += 1;
-            }
-            Err(SendError { transient, message }) => {
-                let dead = !transient || attempts >= config.max_attempts;
-                let retry_at = (!dead).then(|| {
-                    let delay = retry_delay(attempts, rand::rng().random_range(0.5..=1.0));
-                    Utc::now().timestamp_millis() + i64::try_from(delay.as_millis()).unwrap_or(0)
-                });
-                outbox::mark_failed(db, mail.id, worker, &message, retry_at).await?;
-                if dead {
-                    tracing::error!(id = %mail.id, kind = %mail.kind, attempts, error = %message, "mail is dead");
-                    metrics::counter!("mail_dead_total", "kind" => mail.kind.clone()).increment(1);
-                    report.dead += 1;
-                } else {
-                    tracing::warn!(id = %mail.id, attempts, error = %message, "mail delivery failed; will retry");
-                    report.retrying += 1;
-                }
-            }
+    for outcome in outcomes {
+        match outcome? {
+            Outcome::Sent => report.sent += 1,
+            Outcome::Retrying => report.retrying += 1,
+            Outcome::Dead => report.dead += 1,
         }
     }
     Ok(report)
+}
+
+enum Outcome {
+    Sent,
+    Retrying,
+    Dead,
+}
+
+/// Sends one claimed mail and records what happened.
+async fn deliver_one(
+    db: &Db,
+    transport: &Transport,
+    config: &DeliveryConfig,
+    worker: &str,
+    mail: row::Model,
+) -> StoreResult<Outcome> {
+    let attempts = u32::try_from(mail.attempts).unwrap_or(u32::MAX);
+    match transport.send(&outgoing(&mail, config)).await {
+        Ok(()) => {
+            outbox::mark_sent(db, mail.id, worker, Utc::now()).await?;
+            metrics::counter!("mail_sent_total", "kind" => mail.kind.clone()).increment(1);
+            Ok(Outcome::Sent)
+        }
+        Err(SendError { transient, message }) => {
+            let dead = !transient || attempts >= config.max_attempts;
+            let retry_at = (!dead).then(|| {
+                let delay = retry_delay(attempts, rand::rng().random_range(0.5..=1.0));
+                Utc::now().timestamp_millis() + i64::try_from(delay.as_millis()).unwrap_or(0)
+            });
+            outbox::mark_failed(db, mail.id, worker, &message, retry_at).await?;
+            if dead {
+                tracing::error!(id = %mail.id, kind = %mail.kind, attempts, error = %message, "mail is dead");
+                metrics::counter!("mail_dead_total", "kind" => mail.kind.clone()).increment(1);
+                Ok(Outcome::Dead)
+            } else {
+                tracing::warn!(id = %mail.id, attempts, error = %message, "mail delivery failed; will retry");
+                Ok(Outcome::Retrying)
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -148,6 +148,7 @@ pub struct WorkerSettings {
     pub poll_interval_ms: u64,
     pub mail_batch: u64,
     pub lease_secs: u64,
+    pub mail_concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -336,6 +337,12 @@ impl Settings {
             return fail(
                 "mail.digest_timezone",
                 "must be an IANA time zone such as Asia/Shanghai",
+            );
+        }
+        if !(1..=16).contains(&self.worker.mail_concurrency) {
+            return fail(
+                "worker.mail_concurrency",
+                "must be from 1 to 16 (the SMTP connection pool's size)",
             );
         }
         if self.worker.mail_batch == 0 || self.worker.lease_secs == 0 {

@@ -125,6 +125,7 @@ pub fn build_worker(settings: &Settings, state: AppState) -> anyhow::Result<Work
             max_attempts: settings.mail.max_attempts,
             batch: settings.worker.mail_batch,
             lease: Duration::from_secs(settings.worker.lease_secs),
+            concurrency: settings.worker.mail_concurrency,
         },
         digest: DigestSchedule {
             hour: settings.mail.digest_hour,

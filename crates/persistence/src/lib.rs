@@ -2,11 +2,13 @@
 //! repositories that turn rows into domain values, and the seed loaders.
 
 pub mod audit;
+pub mod capabilities;
 mod db;
 pub mod entities;
 mod error;
 pub mod needs;
 pub mod notifications;
+pub mod organizations;
 pub mod outbox;
 pub mod rate_limit;
 pub mod reference;

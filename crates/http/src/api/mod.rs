@@ -4,8 +4,11 @@
 use actix_web::web;
 
 pub mod accounts;
+mod capabilities;
 mod members;
+mod needs;
 mod notifications;
+mod organizations;
 pub mod page;
 mod reference;
 mod staff;
@@ -38,6 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(members::create_staff)
             .service(staff::audit_log)
             .service(staff::dead_mail)
-            .service(staff::retry_mail),
+            .service(staff::retry_mail)
+            .configure(organizations::routes)
+            .configure(capabilities::routes)
+            .configure(needs::routes),
     );
 }

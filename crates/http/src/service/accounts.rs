@@ -92,6 +92,28 @@ async fn limit_ip(state: &AppState, what: &str, origin: &Origin) -> Result<(), A
     .await
 }
 
+/// Counts a request that names an email against the IP's limit and the address's (5 per window),
+/// then parses the address; `None` for one that does not parse (answered like any other).
+async fn limit_by_email(
+    state: &AppState,
+    what: &str,
+    email: &str,
+    origin: &Origin,
+) -> Result<Option<Email>, ApiError> {
+    limit_ip(state, what, origin).await?;
+    let Ok(email) = Email::parse(email) else {
+        return Ok(None);
+    };
+    limit(
+        state,
+        format!("{what}:account:{email}"),
+        5,
+        state.config.auth.login_window,
+    )
+    .await?;
+    Ok(Some(email))
+}
+
 /// What registration receives (api.md).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Registration {
@@ -327,17 +349,9 @@ pub async fn resend_verification(
     email: &str,
     origin: &Origin,
 ) -> Result<(), ApiError> {
-    limit_ip(state, "resend", origin).await?;
-    let Ok(email) = Email::parse(email) else {
+    let Some(email) = limit_by_email(state, "resend", email, origin).await? else {
         return Ok(());
     };
-    limit(
-        state,
-        format!("resend:account:{email}"),
-        5,
-        state.config.auth.login_window,
-    )
-    .await?;
     let now = Utc::now();
     let txn = begin(state).await?;
     if let Some(user) = users::find_by_email(&txn, &email).await?
@@ -562,17 +576,9 @@ pub async fn request_password_reset(
     email: &str,
     origin: &Origin,
 ) -> Result<(), ApiError> {
-    limit_ip(state, "reset", origin).await?;
-    let Ok(email) = Email::parse(email) else {
+    let Some(email) = limit_by_email(state, "reset", email, origin).await? else {
         return Ok(());
     };
-    limit(
-        state,
-        format!("reset:account:{email}"),
-        5,
-        state.config.auth.login_window,
-    )
-    .await?;
     let now = Utc::now();
     let txn = begin(state).await?;
     if let Some(user) = users::find_by_email(&txn, &email)

@@ -10,9 +10,6 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use chrono::Utc;
 use peitao_auth::opaque::{OpaqueToken, hash_opaque};
-use peitao_auth::policy::Actor;
-use peitao_domain::ids::{OrganizationId, UserId};
-use peitao_domain::user::Role;
 use peitao_persistence::entities::user;
 use peitao_persistence::users;
 use peitao_persistence::web_sessions::{self, Lifetimes};
@@ -128,17 +125,7 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<WebUs
 }
 
 fn web_user(user: user::Model, csrf_token: String) -> Option<WebUser> {
-    if user.deactivated_at.is_some() {
-        return None;
-    }
-    let role = Role::parse(&user.role).ok()?;
-    let actor = Actor {
-        user_id: UserId(user.id),
-        role,
-        organization_id: user.organization_id.map(OrganizationId),
-        email_verified: user.email_verified_at.is_some(),
-        is_org_owner: user.org_role.as_deref() == Some("owner"),
-    };
+    let actor = crate::auth::actor_for(&user)?;
     Some(WebUser {
         auth: AuthUser { actor, user },
         csrf_token,

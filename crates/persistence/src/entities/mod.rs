@@ -6,6 +6,7 @@ pub mod capability;
 pub mod category;
 pub mod certification;
 pub mod need;
+pub mod need_revision;
 pub mod notification;
 pub mod one_time_token;
 pub mod organization;

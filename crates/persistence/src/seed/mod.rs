@@ -47,6 +47,7 @@ impl NewOrganization<'_> {
             suspended_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            suspension_reason: Set(None),
         }
     }
 }

@@ -1,0 +1,746 @@
+//! Automakers' needs: posting, the directory, one need, editing with a revision per edit, the
+//! revision history, and closing. Who sees what:
+//!
+//! - The directory (`list`) shows open needs to everyone, anonymous callers included: it is what
+//!   suppliers come for. Closed and expired needs are history: `status=closed|expired` lists them
+//!   to staff (all organizations) and to an organization's members (their own only); anyone else
+//!   gets an empty page, not an error, so a client need not know who may ask.
+//! - One need (`get`) is shown whatever its status, so a link in an old mail still says "closed"
+//!   rather than "not found".
+//! - A suspended organization's needs leave every listing at once; by id they are 404 except to
+//!   staff and the organization's own members.
+//! - `target_price` only to the owner organization's members and staff (policy `ViewTargetPrice`);
+//!   everyone else gets no such field at all.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use peitao_auth::policy::{self, Action};
+use peitao_domain::ids::{OrganizationId, PlantId};
+use peitao_domain::need::{self as rules, NeedFields, NeedForm, NeedRules, OwnPlant};
+use peitao_domain::user::NeedStatus;
+use peitao_domain::{CategoryCode, Invalid, RegionCode};
+use peitao_persistence::StoreError;
+use peitao_persistence::audit::{self, AuditEntry};
+use peitao_persistence::entities::{need, need_revision, organization};
+use peitao_persistence::needs::{self, NeedFilter, NeedRow};
+use peitao_persistence::sea_orm::{
+    ConnectionTrait, DatabaseTransaction, EntityTrait, TransactionTrait,
+};
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::accounts::Origin;
+use super::validate::Fields;
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, FieldError, Text};
+
+/// A need as one caller may see it.
+#[derive(Debug, Clone)]
+pub struct NeedView {
+    pub row: NeedRow,
+    /// Whether this caller may see `target_price` (the owner's members and staff).
+    pub shows_price: bool,
+}
+
+/// `POST /needs` (api.md), plus an optional `plant_id` naming one of the OEM's own plants.
+/// Volumes and prices may come as JSON numbers or strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNeed {
+    pub category_code: String,
+    pub title: String,
+    pub description: String,
+    #[serde(default)]
+    pub delivery_region_code: Option<String>,
+    #[serde(default)]
+    pub plant_id: Option<String>,
+    #[serde(default)]
+    pub annual_volume: Option<Value>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub sop_date: Option<String>,
+    #[serde(default)]
+    pub respond_by: Option<String>,
+    #[serde(default)]
+    pub required_certifications: Option<Vec<String>>,
+    #[serde(default)]
+    pub target_price: Option<Value>,
+}
+
+/// `PATCH /needs/{id}`: only the fields sent change; `null` clears an optional field. Naming a
+/// plant makes its region the delivery region, unless `delivery_region_code` is sent too (then
+/// the two must agree); to deliver elsewhere than the plant, send `plant_id: null`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeedChanges {
+    #[serde(default, deserialize_with = "sent")]
+    pub category_code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub delivery_region_code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub plant_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub annual_volume: Option<Option<Value>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub unit: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub sop_date: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub respond_by: Option<Option<String>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub required_certifications: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "sent")]
+    pub target_price: Option<Option<Value>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`, via `default`).
+fn sent<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The directory's filters (api.md: `GET /needs?organization=&category=&region=&zone=&certification=&status=&q=`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NeedQuery {
+    pub organization: Option<String>,
+    pub category: Option<String>,
+    pub region: Option<String>,
+    pub zone: Option<String>,
+    pub certification: Option<String>,
+    pub status: Option<String>,
+    pub q: Option<String>,
+}
+
+/// A JSON number or string as the text the domain parses; anything else stays text that fails.
+fn scalar(value: Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Calendar days in China, as the worker counts them when it expires needs.
+fn china_today(now: DateTime<Utc>) -> NaiveDate {
+    (now + chrono::Duration::hours(8)).date_naive()
+}
+
+fn refused(refusals: Vec<rules::Refusal>) -> ApiError {
+    ApiError::Validation(
+        refusals
+            .into_iter()
+            .map(|r| FieldError::from_invalid(r.field, &r.invalid))
+            .collect(),
+    )
+}
+
+fn audit_entry(
+    caller: &AuthUser,
+    action: &str,
+    id: Uuid,
+    summary: Value,
+    origin: &Origin,
+) -> AuditEntry {
+    AuditEntry {
+        actor_user_id: Some(caller.user.id),
+        actor_role: Some(caller.user.role.clone()),
+        action: action.to_owned(),
+        entity: "need".to_owned(),
+        entity_id: Some(id.to_string()),
+        summary,
+        ip: Some(origin.ip.clone()),
+    }
+}
+
+async fn begin(state: &AppState) -> Result<DatabaseTransaction, ApiError> {
+    Ok(state.db.conn().begin().await.map_err(StoreError::from)?)
+}
+
+async fn commit(txn: DatabaseTransaction) -> Result<(), ApiError> {
+    Ok(txn.commit().await.map_err(StoreError::from)?)
+}
+
+fn is_staff_or_member(viewer: Option<&AuthUser>, organization_id: Uuid) -> bool {
+    viewer.is_some_and(|v| {
+        v.actor.role.is_staff() || v.actor.is_member_of(OrganizationId(organization_id))
+    })
+}
+
+/// A suspended organization's needs exist only for staff and its own members.
+fn visible(viewer: Option<&AuthUser>, organization: &organization::Model) -> bool {
+    organization.suspended_at.is_none() || is_staff_or_member(viewer, organization.id)
+}
+
+fn view(row: NeedRow, viewer: Option<&AuthUser>) -> NeedView {
+    let owner = OrganizationId(row.need.organization_id);
+    let shows_price = viewer.is_some_and(|v| {
+        policy::can(
+            Some(&v.actor),
+            Action::ViewTargetPrice {
+                owner_organization_id: owner,
+            },
+        )
+    });
+    NeedView { row, shows_price }
+}
+
+fn suspended() -> ApiError {
+    ApiError::Forbidden(Text::fixed(
+        "贵企业已被行业协会暂停,暂不能发布或修改需求。",
+        "Your organization is suspended by the association: it cannot post or edit needs for now.",
+    ))
+}
+
+async fn organization_of<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> Result<organization::Model, ApiError> {
+    organization::Entity::find_by_id(id)
+        .one(conn)
+        .await
+        .map_err(StoreError::from)?
+        .ok_or(ApiError::NotFound)
+}
+
+async fn own_plants<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+) -> Result<Vec<OwnPlant>, ApiError> {
+    Ok(needs::plants_of(conn, organization_id)
+        .await?
+        .into_iter()
+        // Plants are stored with a known region; one that no longer parses cannot be chosen.
+        .filter_map(|p| {
+            RegionCode::parse(&p.region_code)
+                .ok()
+                .map(|region_code| OwnPlant {
+                    id: PlantId(p.id),
+                    region_code,
+                })
+        })
+        .collect())
+}
+
+/// The need as stored, in the shape everyone sees it (snapshots, audit summaries).
+fn snapshot(n: &need::Model) -> Value {
+    let certifications: Value =
+        serde_json::from_str(&n.required_certifications).unwrap_or_else(|_| json!([]));
+    json!({
+        "category_code": n.category_code,
+        "title": n.title,
+        "description": n.description,
+        "delivery_region_code": n.delivery_region_code,
+        "plant_id": n.plant_id,
+        "annual_volume": n.annual_volume,
+        "unit": n.unit,
+        "sop_date": n.sop_date,
+        "respond_by": n.respond_by,
+        "required_certifications": certifications,
+        "target_price": n.target_price,
+        "status": n.status,
+        "updated_at": n.updated_at,
+    })
+}
+
+/// The fields whose values differ, as (before, after) maps; `updated_at` does not count.
+fn differences(before: &Value, after: &Value) -> (Map<String, Value>, Map<String, Value>) {
+    let (mut was, mut now) = (Map::new(), Map::new());
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (key, old) in b {
+            let new = a.get(key).unwrap_or(&Value::Null);
+            if key != "updated_at" && old != new {
+                was.insert(key.clone(), old.clone());
+                now.insert(key.clone(), new.clone());
+            }
+        }
+    }
+    (was, now)
+}
+
+/// Posts a need for the caller's organization (an OEM's verified member).
+///
+/// # Errors
+/// 403 for anyone but a verified OEM member (unverified: the verify-your-email problem) or a
+/// suspended organization; 422 naming every bad field.
+pub async fn create(
+    state: &AppState,
+    caller: &AuthUser,
+    input: NewNeed,
+    origin: &Origin,
+) -> Result<NeedView, ApiError> {
+    // Staff and organization-less accounts ask for nobody's organization and are refused by the policy.
+    let organization_id = caller
+        .actor
+        .organization_id
+        .unwrap_or(OrganizationId(Uuid::nil()));
+    caller.authorize(Action::PostNeed { organization_id })?;
+    let org = organization_of(state.db.conn(), organization_id.0).await?;
+    if org.suspended_at.is_some() {
+        return Err(suspended());
+    }
+    let plants = own_plants(state.db.conn(), org.id).await?;
+    let now = Utc::now();
+    let form = NeedForm {
+        category_code: input.category_code,
+        title: input.title,
+        description: input.description,
+        delivery_region_code: input.delivery_region_code,
+        plant_id: input.plant_id,
+        annual_volume: input.annual_volume.and_then(scalar),
+        unit: input.unit,
+        sop_date: input.sop_date,
+        respond_by: input.respond_by,
+        required_certifications: input.required_certifications.unwrap_or_default(),
+        target_price: input.target_price.and_then(scalar),
+    };
+    let fields = rules::parse(
+        &form,
+        &NeedRules {
+            reference: &state.reference,
+            today: china_today(now),
+            own_plants: &plants,
+            kept_respond_by: None,
+        },
+    )
+    .map_err(refused)?;
+    let txn = begin(state).await?;
+    let need = needs::create(&txn, org.id, &fields, now).await?;
+    audit::record(
+        &txn,
+        audit_entry(
+            caller,
+            "need.create",
+            need.id,
+            json!({"after": snapshot(&need)}),
+            origin,
+        ),
+        now,
+    )
+    .await?;
+    let row = needs::find(&txn, need.id)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    commit(txn).await?;
+    Ok(view(row, Some(caller)))
+}
+
+/// The filters read and expanded, or every refused one at once.
+fn filter(
+    state: &AppState,
+    query: &NeedQuery,
+    before: Option<Uuid>,
+) -> Result<NeedFilter, ApiError> {
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut f = Fields::new();
+    let organization = given(&query.organization).and_then(|o| {
+        f.check(
+            "organization",
+            Uuid::parse_str(&o).map_err(|_| {
+                Invalid::new(
+                    "organization.invalid",
+                    "organization 须为企业 id。",
+                    "organization must be an organization id.",
+                )
+            }),
+        )
+    });
+    let categories = given(&query.category).and_then(|c| {
+        f.check(
+            "category",
+            CategoryCode::parse(&c).and_then(|code| {
+                state
+                    .reference
+                    .category(&code)
+                    .map(|_| state.reference.category_subtree(&code))
+                    .ok_or(Invalid::new(
+                        "category_code.unknown",
+                        "没有这个品类代码。",
+                        "No category has this code.",
+                    ))
+            }),
+        )
+    });
+    let region = given(&query.region).and_then(|r| {
+        f.check(
+            "region",
+            RegionCode::parse(&r).and_then(|code| {
+                state
+                    .reference
+                    .region(&code)
+                    .map(|_| state.reference.region_subtree(&code))
+                    .ok_or(Invalid::new(
+                        "region_code.unknown",
+                        "没有这个行政区划代码。",
+                        "No division has this code.",
+                    ))
+            }),
+        )
+    });
+    let zone = given(&query.zone).and_then(|z| {
+        f.check(
+            "zone",
+            state
+                .reference
+                .zone_regions(&z.to_ascii_uppercase())
+                .ok_or(Invalid::new(
+                    "zone.unknown",
+                    "没有这个经济区代码(见 GET /api/v1/zones)。",
+                    "No zone has this code (see GET /api/v1/zones).",
+                )),
+        )
+    });
+    let certification = given(&query.certification).and_then(|c| {
+        let code = c.to_ascii_uppercase();
+        f.check(
+            "certification",
+            state
+                .reference
+                .certification(&code)
+                .map(|_| code.clone())
+                .ok_or(Invalid::new(
+                    "certification.unknown",
+                    "没有这个认证代码(见 GET /api/v1/certifications)。",
+                    "No certification has this code (see GET /api/v1/certifications).",
+                )),
+        )
+    });
+    let status = match given(&query.status) {
+        Some(s) => f.check("status", NeedStatus::parse(&s)),
+        None => Some(NeedStatus::Open),
+    };
+    let text = given(&query.q).and_then(|q| f.text("q", &q, 1, 100));
+    f.finish()?;
+    let delivery_regions = match (region, zone) {
+        (Some(r), Some(z)) => {
+            let in_zone: HashSet<RegionCode> = z.into_iter().collect();
+            Some(
+                r.into_iter()
+                    .filter(|c| in_zone.contains(c))
+                    .collect::<Vec<_>>(),
+            )
+        }
+        (r, z) => r.or(z),
+    };
+    Ok(NeedFilter {
+        organization,
+        categories: categories.map(|c| c.iter().map(|c| c.as_str().to_owned()).collect()),
+        delivery_regions: delivery_regions
+            .map(|r| r.iter().map(|c| c.as_str().to_owned()).collect()),
+        certification,
+        status: status.unwrap_or(NeedStatus::Open),
+        text,
+        before,
+    })
+}
+
+/// A page of the directory (up to `limit` rows, newest first, older than `before`).
+///
+/// # Errors
+/// 422 naming each bad filter.
+pub async fn list(
+    state: &AppState,
+    viewer: Option<&AuthUser>,
+    query: &NeedQuery,
+    limit: u64,
+    before: Option<Uuid>,
+) -> Result<Vec<NeedView>, ApiError> {
+    let mut filter = filter(state, query, before)?;
+    let is_staff = viewer.is_some_and(|v| v.actor.role.is_staff());
+    if filter.status != NeedStatus::Open && !is_staff {
+        // History is for its owner: narrow to the caller's own organization, or to nothing.
+        let own = viewer.and_then(|v| v.actor.organization_id).map(|o| o.0);
+        match (own, filter.organization) {
+            (Some(own), None) => filter.organization = Some(own),
+            (Some(own), Some(asked)) if own == asked => {}
+            _ => return Ok(Vec::new()),
+        }
+    }
+    let rows = needs::list(state.db.conn(), &filter, limit).await?;
+    Ok(rows.into_iter().map(|r| view(r, viewer)).collect())
+}
+
+/// One need, as this caller may see it.
+///
+/// # Errors
+/// 404 for an unknown need, or a suspended organization's to anyone but staff and its members.
+pub async fn get(
+    state: &AppState,
+    viewer: Option<&AuthUser>,
+    id: Uuid,
+) -> Result<NeedView, ApiError> {
+    let row = needs::find(state.db.conn(), id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !visible(viewer, &row.organization) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(view(row, viewer))
+}
+
+/// The stored need as the text form the parser reads, so an edit is checked by the same rules
+/// as a new need.
+fn stored_form(n: &need::Model) -> NeedForm {
+    let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    NeedForm {
+        category_code: n.category_code.clone(),
+        title: n.title.clone(),
+        description: n.description.clone(),
+        delivery_region_code: Some(n.delivery_region_code.clone()),
+        plant_id: n.plant_id.map(|p| p.to_string()),
+        annual_volume: n.annual_volume.map(|v| v.to_string()),
+        unit: n.unit.clone(),
+        sop_date: date(n.sop_date),
+        respond_by: date(n.respond_by),
+        required_certifications: serde_json::from_str(&n.required_certifications)
+            .unwrap_or_default(),
+        target_price: n.target_price.clone(),
+    }
+}
+
+fn merged(n: &need::Model, changes: NeedChanges) -> NeedForm {
+    let mut form = stored_form(n);
+    let region_sent = changes.delivery_region_code.is_some();
+    if let Some(v) = changes.category_code {
+        form.category_code = v.unwrap_or_default();
+    }
+    if let Some(v) = changes.title {
+        form.title = v.unwrap_or_default();
+    }
+    if let Some(v) = changes.description {
+        form.description = v.unwrap_or_default();
+    }
+    if let Some(v) = changes.delivery_region_code {
+        form.delivery_region_code = v;
+    }
+    if let Some(v) = changes.plant_id {
+        form.plant_id = v;
+    }
+    // With a plant, its region decides, unless the edit names a region itself (then they must agree).
+    if form
+        .plant_id
+        .as_deref()
+        .is_some_and(|p| !p.trim().is_empty())
+        && !region_sent
+    {
+        form.delivery_region_code = None;
+    }
+    if let Some(v) = changes.annual_volume {
+        form.annual_volume = v.and_then(scalar);
+    }
+    if let Some(v) = changes.unit {
+        form.unit = v;
+    }
+    if let Some(v) = changes.sop_date {
+        form.sop_date = v;
+    }
+    if let Some(v) = changes.respond_by {
+        form.respond_by = v;
+    }
+    if let Some(v) = changes.required_certifications {
+        form.required_certifications = v.unwrap_or_default();
+    }
+    if let Some(v) = changes.target_price {
+        form.target_price = v.and_then(scalar);
+    }
+    form
+}
+
+/// Hook for the matches issue, which fills it in: once match proposals exist, every supplier with
+/// an approved match on this need is told (through the outbox, in this same transaction) that the
+/// need changed and which fields did. Until matches exist there is nobody to tell.
+#[allow(clippy::unused_async)]
+async fn tell_matched_suppliers_need_changed(
+    _txn: &DatabaseTransaction,
+    _state: &AppState,
+    _need: &need::Model,
+    _changed_fields: &[String],
+    _now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    Ok(())
+}
+
+/// Edits an open need: the previous version is kept as a revision, the change is audited.
+///
+/// # Errors
+/// 404 unknown (or invisible); 403 not the owner's verified member (or a suspended owner);
+/// 409 closed or expired; 422 naming every bad field.
+pub async fn edit(
+    state: &AppState,
+    caller: &AuthUser,
+    id: Uuid,
+    changes: NeedChanges,
+    origin: &Origin,
+) -> Result<NeedView, ApiError> {
+    let now = Utc::now();
+    let txn = begin(state).await?;
+    let before = needs::find_for_update(&txn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let org = organization_of(&txn, before.organization_id).await?;
+    if !visible(Some(caller), &org) {
+        return Err(ApiError::NotFound);
+    }
+    caller.authorize(Action::EditNeed {
+        owner_organization_id: OrganizationId(org.id),
+    })?;
+    if org.suspended_at.is_some() && !caller.actor.role.is_staff() {
+        return Err(suspended());
+    }
+    if before.status != NeedStatus::Open.as_str() {
+        return Err(ApiError::Conflict(Text::fixed(
+            "只有开放中的需求可以修改:该需求已关闭或已过期。",
+            "Only an open need can be edited: this one is closed or expired.",
+        )));
+    }
+    let plants = own_plants(&txn, org.id).await?;
+    let fields: NeedFields = rules::parse(
+        &merged(&before, changes),
+        &NeedRules {
+            reference: &state.reference,
+            today: china_today(now),
+            own_plants: &plants,
+            kept_respond_by: before.respond_by,
+        },
+    )
+    .map_err(refused)?;
+    let was = snapshot(&before);
+    let (changed_from, changed_to) =
+        differences(&was, &snapshot(&needs::with_fields(&before, &fields, now)));
+    if changed_to.is_empty() {
+        // Nothing changed: no revision, no audit entry.
+        let row = needs::find(&txn, id).await?.ok_or(ApiError::NotFound)?;
+        commit(txn).await?;
+        return Ok(view(row, Some(caller)));
+    }
+    let (after, revision) =
+        needs::revise(&txn, &before, &was, &fields, caller.user.id, now).await?;
+    let changed: Vec<String> = changed_to.keys().cloned().collect();
+    audit::record(
+        &txn,
+        audit_entry(
+            caller,
+            "need.edit",
+            id,
+            json!({"revision": revision, "before": changed_from, "after": changed_to}),
+            origin,
+        ),
+        now,
+    )
+    .await?;
+    tell_matched_suppliers_need_changed(&txn, state, &after, &changed, now).await?;
+    let row = needs::find(&txn, id).await?.ok_or(ApiError::Internal)?;
+    commit(txn).await?;
+    Ok(view(row, Some(caller)))
+}
+
+/// Closes a need; closing a need that is no longer open changes nothing and is not an error.
+///
+/// # Errors
+/// 404 unknown (or invisible); 403 not the owner's verified member.
+pub async fn close(
+    state: &AppState,
+    caller: &AuthUser,
+    id: Uuid,
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let txn = begin(state).await?;
+    let need = needs::find_for_update(&txn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let org = organization_of(&txn, need.organization_id).await?;
+    if !visible(Some(caller), &org) {
+        return Err(ApiError::NotFound);
+    }
+    caller.authorize(Action::EditNeed {
+        owner_organization_id: OrganizationId(org.id),
+    })?;
+    // Withdrawing a need is allowed even while suspended: it only takes something away.
+    if needs::close(&txn, id, now).await? {
+        audit::record(
+            &txn,
+            audit_entry(
+                caller,
+                "need.close",
+                id,
+                json!({"before": {"status": need.status}, "after": {"status": NeedStatus::Closed.as_str()}}),
+                origin,
+            ),
+            now,
+        )
+        .await?;
+    }
+    commit(txn).await
+}
+
+/// A page of a need's earlier versions, newest first (owner's members and staff: the snapshots
+/// carry the target price, so whoever may see the price may see the history).
+///
+/// # Errors
+/// 404 unknown (or invisible); 403 anyone else.
+pub async fn revisions(
+    state: &AppState,
+    caller: &AuthUser,
+    id: Uuid,
+    limit: u64,
+    before: Option<Uuid>,
+) -> Result<Vec<need_revision::Model>, ApiError> {
+    let row = needs::find(state.db.conn(), id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !visible(Some(caller), &row.organization) {
+        return Err(ApiError::NotFound);
+    }
+    caller.authorize(Action::ViewTargetPrice {
+        owner_organization_id: OrganizationId(row.organization.id),
+    })?;
+    Ok(needs::revisions(state.db.conn(), id, before, limit).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_strings_both_become_text() {
+        assert_eq!(scalar(json!(120000)), Some("120000".to_owned()));
+        assert_eq!(scalar(json!(12.5)), Some("12.5".to_owned()));
+        assert_eq!(scalar(json!("9600.00")), Some("9600.00".to_owned()));
+        assert_eq!(scalar(Value::Null), None);
+        assert_eq!(scalar(json!(true)), Some("true".to_owned()));
+    }
+
+    #[test]
+    fn a_patch_tells_null_from_absent() {
+        let c: NeedChanges =
+            serde_json::from_str(r#"{"unit": null, "title": "新标题"}"#).unwrap_or_default();
+        assert_eq!(c.unit, Some(None));
+        assert_eq!(c.title, Some(Some("新标题".to_owned())));
+        assert_eq!(c.sop_date, None);
+        assert!(serde_json::from_str::<NeedChanges>(r#"{"status": "closed"}"#).is_err());
+    }
+
+    #[test]
+    fn differences_ignore_the_timestamp() {
+        let before = json!({"title": "a", "unit": null, "updated_at": "x"});
+        let after = json!({"title": "b", "unit": null, "updated_at": "y"});
+        let (was, now) = differences(&before, &after);
+        assert_eq!(Value::Object(was), json!({"title": "a"}));
+        assert_eq!(Value::Object(now), json!({"title": "b"}));
+    }
+}
