@@ -955,3 +955,27 @@ async fn an_owner_invites_a_colleague_who_joins_and_can_be_removed() {
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+#[tokio::test]
+async fn registering_one_address_over_and_over_is_limited() {
+    let app = TestApp::spawn().await;
+    let body = json!({"email": "again@a.example.cn", "password": PASSWORD, "display_name": "x", "role": "supplier",
+        "organization": {"name": "反复注册", "credit_code": CODE_A, "region_code": "500112"}});
+    assert_eq!(
+        app.post("/api/v1/auth/register", &body, None, None)
+            .await
+            .status(),
+        201
+    );
+    for _ in 0..4 {
+        assert_eq!(
+            app.post("/api/v1/auth/register", &body, None, None)
+                .await
+                .status(),
+            409
+        );
+    }
+    let res = app.post("/api/v1/auth/register", &body, None, None).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+}

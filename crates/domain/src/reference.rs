@@ -186,6 +186,27 @@ impl ReferenceData {
         )
     }
 
+    /// A place where a company or plant sits: a known city or district (a province is too coarse).
+    ///
+    /// # Errors
+    /// The code is malformed, unknown, or a province.
+    pub fn site_region(&self, input: &str) -> Result<RegionCode, crate::Invalid> {
+        let code = RegionCode::parse(input)?;
+        match self.region(&code) {
+            Some(r) if r.level != RegionLevel::Province => Ok(code),
+            Some(_) => Err(crate::Invalid::new(
+                "region_code.too_coarse",
+                "请选择到市或区县一级。",
+                "Choose a city or a district, not a province.",
+            )),
+            None => Err(crate::Invalid::new(
+                "region_code.unknown",
+                "没有这个行政区划代码。",
+                "No division has this code.",
+            )),
+        }
+    }
+
     #[must_use]
     pub fn category(&self, code: &CategoryCode) -> Option<&Category> {
         self.categories.iter().find(|c| &c.code == code)

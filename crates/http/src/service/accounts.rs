@@ -9,19 +9,20 @@ use peitao_auth::opaque::{OpaqueToken, hash_opaque};
 use peitao_auth::password;
 use peitao_domain::ids::{OrganizationId, UserId};
 use peitao_domain::user::{EmailFrequency, Role};
-use peitao_domain::{CreditCode, Email, Invalid, Locale, RegionCode, RegionLevel};
+use peitao_domain::{CreditCode, Email, Invalid, Locale};
 use peitao_notify::MailContent;
-use peitao_persistence::audit::{self, AuditEntry};
+use peitao_persistence::audit::{self};
 use peitao_persistence::entities::{organization, user};
 use peitao_persistence::refresh::{self, Presented};
-use peitao_persistence::sea_orm::{DatabaseTransaction, TransactionTrait};
+use peitao_persistence::sea_orm::DatabaseTransaction;
 use peitao_persistence::users::{self, AccountChanges, CreateAccountError, NewAccount};
-use peitao_persistence::{StoreError, rate_limit, tokens};
+use peitao_persistence::{rate_limit, tokens};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::mailing::{self, Recipient};
 use super::validate::Fields;
+use super::{audit_entry as entry, begin, commit};
 use crate::AppState;
 use crate::error::{ApiError, Text};
 
@@ -33,33 +34,6 @@ const RESET_TTL: chrono::Duration = chrono::Duration::hours(1);
 pub struct Origin {
     pub ip: String,
     pub locale: Locale,
-}
-
-async fn begin(state: &AppState) -> Result<DatabaseTransaction, ApiError> {
-    Ok(state.db.conn().begin().await.map_err(StoreError::from)?)
-}
-
-async fn commit(txn: DatabaseTransaction) -> Result<(), ApiError> {
-    Ok(txn.commit().await.map_err(StoreError::from)?)
-}
-
-fn entry(
-    actor: Option<&user::Model>,
-    action: &str,
-    entity: &str,
-    id: Option<String>,
-    summary: serde_json::Value,
-    ip: &str,
-) -> AuditEntry {
-    AuditEntry {
-        actor_user_id: actor.map(|u| u.id),
-        actor_role: actor.map(|u| u.role.clone()),
-        action: action.to_owned(),
-        entity: entity.to_owned(),
-        entity_id: id,
-        summary,
-        ip: Some(ip.to_owned()),
-    }
 }
 
 /// Counts a request against a per-IP or per-account limit; over it is 429.
@@ -145,6 +119,16 @@ pub async fn register(
     limit_ip(state, "register", origin).await?;
     let mut f = Fields::new();
     let email = f.check("email", Email::parse(&input.email));
+    // Per address too: someone hammering one email gets 429 before any work is done.
+    if let Some(email) = &email {
+        limit(
+            state,
+            format!("register:account:{email}"),
+            5,
+            state.config.auth.login_window,
+        )
+        .await?;
+    }
     if let Some(email) = &email {
         f.check(
             "password",
@@ -174,7 +158,7 @@ pub async fn register(
     );
     let region = f.check(
         "organization.region_code",
-        known_region(state, &input.organization.region_code),
+        state.reference.site_region(&input.organization.region_code),
     );
     let locale = match input.locale.as_deref() {
         Some(l) => f.check("locale", l.parse::<Locale>()),
@@ -239,24 +223,6 @@ pub async fn register(
     .await?;
     commit(txn).await?;
     Ok((user, org))
-}
-
-/// A region code that exists and is a city or district (a province is too coarse for a site).
-fn known_region(state: &AppState, code: &str) -> Result<RegionCode, Invalid> {
-    let code = RegionCode::parse(code)?;
-    match state.reference.region(&code) {
-        Some(r) if r.level != RegionLevel::Province => Ok(code),
-        Some(_) => Err(Invalid::new(
-            "region_code.too_coarse",
-            "请选择到市或区县一级。",
-            "Choose a city or a district, not a province.",
-        )),
-        None => Err(Invalid::new(
-            "region_code.unknown",
-            "没有这个行政区划代码。",
-            "No division has this code.",
-        )),
-    }
 }
 
 async fn send_verification(

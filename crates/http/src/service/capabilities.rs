@@ -27,13 +27,14 @@ use peitao_persistence::StoreError;
 use peitao_persistence::audit::{self, AuditEntry};
 use peitao_persistence::capabilities::{self, ListFilter, Listed, strings};
 use peitao_persistence::entities::capability;
-use peitao_persistence::sea_orm::{DatabaseTransaction, TransactionTrait};
+use peitao_persistence::sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::accounts::Origin;
 use super::validate::Fields;
+use super::{begin, commit};
 use crate::AppState;
 use crate::api::page::{Page, PageQuery};
 use crate::auth::AuthUser;
@@ -202,23 +203,14 @@ fn difference(before: &capability::Model, after: &capability::Model) -> Option<V
 }
 
 fn entry(caller: &AuthUser, action: &str, id: Uuid, summary: Value, origin: &Origin) -> AuditEntry {
-    AuditEntry {
-        actor_user_id: Some(caller.user.id),
-        actor_role: Some(caller.user.role.clone()),
-        action: action.to_owned(),
-        entity: "capability".to_owned(),
-        entity_id: Some(id.to_string()),
+    super::audit_entry(
+        Some(&caller.user),
+        action,
+        "capability",
+        Some(id.to_string()),
         summary,
-        ip: Some(origin.ip.clone()),
-    }
-}
-
-async fn begin(state: &AppState) -> Result<DatabaseTransaction, ApiError> {
-    Ok(state.db.conn().begin().await.map_err(StoreError::from)?)
-}
-
-async fn commit(txn: DatabaseTransaction) -> Result<(), ApiError> {
-    Ok(txn.commit().await.map_err(StoreError::from)?)
+        &origin.ip,
+    )
 }
 
 /// Posts a capability for the caller's organization: published unless `status` is `draft`.

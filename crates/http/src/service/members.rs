@@ -33,15 +33,7 @@ fn audit_entry(
     summary: serde_json::Value,
     origin: &Origin,
 ) -> AuditEntry {
-    AuditEntry {
-        actor_user_id: Some(actor.id),
-        actor_role: Some(actor.role.clone()),
-        action: action.to_owned(),
-        entity: entity.to_owned(),
-        entity_id: Some(id),
-        summary,
-        ip: Some(origin.ip.clone()),
-    }
+    super::audit_entry(Some(actor), action, entity, Some(id), summary, &origin.ip)
 }
 
 async fn organization(state: &AppState, id: Uuid) -> Result<organization::Model, ApiError> {

@@ -9,3 +9,41 @@ pub mod members;
 pub mod needs;
 pub mod organizations;
 pub mod validate;
+
+use peitao_persistence::StoreError;
+use peitao_persistence::audit::AuditEntry;
+use peitao_persistence::entities::user;
+use peitao_persistence::sea_orm::{DatabaseTransaction, TransactionTrait};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Opens the transaction one use case runs in.
+pub(crate) async fn begin(state: &AppState) -> Result<DatabaseTransaction, ApiError> {
+    Ok(state.db.conn().begin().await.map_err(StoreError::from)?)
+}
+
+/// Commits a use case's transaction.
+pub(crate) async fn commit(txn: DatabaseTransaction) -> Result<(), ApiError> {
+    Ok(txn.commit().await.map_err(StoreError::from)?)
+}
+
+/// One audit entry: who (if anyone) did what to which record, from where.
+pub(crate) fn audit_entry(
+    actor: Option<&user::Model>,
+    action: &str,
+    entity: &str,
+    id: Option<String>,
+    summary: serde_json::Value,
+    ip: &str,
+) -> AuditEntry {
+    AuditEntry {
+        actor_user_id: actor.map(|u| u.id),
+        actor_role: actor.map(|u| u.role.clone()),
+        action: action.to_owned(),
+        entity: entity.to_owned(),
+        entity_id: id,
+        summary,
+        ip: Some(ip.to_owned()),
+    }
+}

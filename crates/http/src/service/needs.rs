@@ -24,15 +24,14 @@ use peitao_persistence::StoreError;
 use peitao_persistence::audit::{self, AuditEntry};
 use peitao_persistence::entities::{need, need_revision, organization};
 use peitao_persistence::needs::{self, NeedFilter, NeedRow};
-use peitao_persistence::sea_orm::{
-    ConnectionTrait, DatabaseTransaction, EntityTrait, TransactionTrait,
-};
+use peitao_persistence::sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::accounts::Origin;
 use super::validate::Fields;
+use super::{begin, commit};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError, Text};
@@ -151,23 +150,14 @@ fn audit_entry(
     summary: Value,
     origin: &Origin,
 ) -> AuditEntry {
-    AuditEntry {
-        actor_user_id: Some(caller.user.id),
-        actor_role: Some(caller.user.role.clone()),
-        action: action.to_owned(),
-        entity: "need".to_owned(),
-        entity_id: Some(id.to_string()),
+    super::audit_entry(
+        Some(&caller.user),
+        action,
+        "need",
+        Some(id.to_string()),
         summary,
-        ip: Some(origin.ip.clone()),
-    }
-}
-
-async fn begin(state: &AppState) -> Result<DatabaseTransaction, ApiError> {
-    Ok(state.db.conn().begin().await.map_err(StoreError::from)?)
-}
-
-async fn commit(txn: DatabaseTransaction) -> Result<(), ApiError> {
-    Ok(txn.commit().await.map_err(StoreError::from)?)
+        &origin.ip,
+    )
 }
 
 fn is_staff_or_member(viewer: Option<&AuthUser>, organization_id: Uuid) -> bool {

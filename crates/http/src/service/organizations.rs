@@ -6,19 +6,18 @@ use peitao_auth::policy::{self, Action};
 use peitao_domain::ids::OrganizationId;
 use peitao_domain::organization::{OrganizationKind, OrganizationSize};
 use peitao_domain::phone::Phone;
-use peitao_domain::{CategoryCode, Email, Invalid, RegionCode, RegionLevel};
-use peitao_persistence::StoreError;
+use peitao_domain::{CategoryCode, Email, Invalid, RegionCode};
 use peitao_persistence::audit::{self, AuditEntry};
 use peitao_persistence::entities::{organization, organization_certification, plant};
 use peitao_persistence::organizations::{
     self as repo, DirectoryFilter, HeldCertification, NewPlant, ProfileChanges,
 };
-use peitao_persistence::sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::accounts::Origin;
 use super::validate::Fields;
+use super::{begin, commit};
 use crate::AppState;
 use crate::api::page::PageQuery;
 use crate::auth::AuthUser;
@@ -44,14 +43,6 @@ pub fn today() -> NaiveDate {
         .date_naive()
 }
 
-async fn begin(state: &AppState) -> Result<DatabaseTransaction, ApiError> {
-    Ok(state.db.conn().begin().await.map_err(StoreError::from)?)
-}
-
-async fn commit(txn: DatabaseTransaction) -> Result<(), ApiError> {
-    Ok(txn.commit().await.map_err(StoreError::from)?)
-}
-
 fn audit_entry(
     actor: &AuthUser,
     action: &str,
@@ -59,15 +50,14 @@ fn audit_entry(
     summary: Value,
     origin: &Origin,
 ) -> AuditEntry {
-    AuditEntry {
-        actor_user_id: Some(actor.user.id),
-        actor_role: Some(actor.user.role.clone()),
-        action: action.to_owned(),
-        entity: "organization".to_owned(),
-        entity_id: Some(organization_id.to_string()),
+    super::audit_entry(
+        Some(&actor.user),
+        action,
+        "organization",
+        Some(organization_id.to_string()),
         summary,
-        ip: Some(origin.ip.clone()),
-    }
+        &origin.ip,
+    )
 }
 
 async fn load(state: &AppState, id: Uuid) -> Result<organization::Model, ApiError> {
@@ -589,7 +579,7 @@ fn parse_changes(state: &AppState, body: &Value) -> Result<ProfileChanges, ApiEr
                     None
                 } else {
                     string(&mut f, field, value)
-                        .and_then(|s| f.check(field, known_region(state, s)))
+                        .and_then(|s| f.check(field, state.reference.site_region(s)))
                         .map(|r| r.as_str().to_owned())
                 };
             }
@@ -655,25 +645,6 @@ fn founded_year(f: &mut Fields, value: &Value) -> Option<Option<i32>> {
         );
     }
     year.map(Some)
-}
-
-/// A region code that exists and is a city or district (a province is too coarse for a site).
-/// Kept in step with the registration's rule in `accounts`.
-fn known_region(state: &AppState, code: &str) -> Result<RegionCode, Invalid> {
-    let code = RegionCode::parse(code)?;
-    match state.reference.region(&code) {
-        Some(r) if r.level != RegionLevel::Province => Ok(code),
-        Some(_) => Err(Invalid::new(
-            "region_code.too_coarse",
-            "请选择到市或区县一级。",
-            "Choose a city or a district, not a province.",
-        )),
-        None => Err(Invalid::new(
-            "region_code.unknown",
-            "没有这个行政区划代码。",
-            "No division has this code.",
-        )),
-    }
 }
 
 const WEBSITE_FORMAT: Invalid = Invalid::new(
@@ -996,7 +967,7 @@ fn parse_plant(state: &AppState, body: &Value) -> Result<NewPlant, ApiError> {
             "region_code" => {
                 region = Some(
                     string(&mut f, field, value)
-                        .and_then(|s| f.check(field, known_region(state, s))),
+                        .and_then(|s| f.check(field, state.reference.site_region(s))),
                 );
             }
             other => push_unknown_field(&mut f, other),
