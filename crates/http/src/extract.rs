@@ -97,7 +97,12 @@ fn json_error(err: &JsonPayloadError) -> ApiError {
 }
 
 /// serde names the field in backticks: "missing field `email` at line 1 column 2".
+/// Only those two messages name a field; in others ("invalid type: integer `3`") the backticks
+/// hold the offending value, so no field is claimed.
 fn serde_field(message: &str) -> Option<String> {
+    if !(message.starts_with("missing field `") || message.starts_with("unknown field `")) {
+        return None;
+    }
     let start = message.find('`')? + 1;
     let len = message[start..].find('`')?;
     Some(message[start..start + len].to_owned())
@@ -210,5 +215,13 @@ mod tests {
             Some("email")
         );
         assert_eq!(serde_field("invalid type: string"), None);
+        assert_eq!(
+            serde_field("invalid type: integer `3`, expected a string"),
+            None
+        );
+        assert_eq!(
+            serde_field("unknown field `colour`, expected one of `color`").as_deref(),
+            Some("colour")
+        );
     }
 }

@@ -399,6 +399,24 @@ pub async fn login(
     password_input: String,
     origin: &Origin,
 ) -> Result<TokenPair, ApiError> {
+    let (user, txn) = check_credentials(state, email, password_input, origin).await?;
+    let pair = issue_pair(state, &txn, &user, Uuid::now_v7(), Utc::now()).await?;
+    commit(txn).await?;
+    Ok(pair)
+}
+
+/// Checks a login and records it (audit, failure counter); returns the account and the open
+/// transaction holding the audit entry, so the caller adds its session or tokens to it. The web
+/// login starts a browser session from this; the API login issues tokens.
+///
+/// # Errors
+/// 401 for any bad combination; 429 over the limits, with `Retry-After`.
+pub async fn check_credentials(
+    state: &AppState,
+    email: &str,
+    password_input: String,
+    origin: &Origin,
+) -> Result<(user::Model, DatabaseTransaction), ApiError> {
     limit_ip(state, "login", origin).await?;
     let auth = &state.config.auth;
     let Ok(email) = Email::parse(email) else {
@@ -445,7 +463,6 @@ pub async fn login(
         }
     };
     rate_limit::reset(&state.db, &failures_key).await?;
-    let pair = issue_pair(state, &txn, &user, Uuid::now_v7(), now).await?;
     audit::record(
         &txn,
         entry(
@@ -459,8 +476,7 @@ pub async fn login(
         now,
     )
     .await?;
-    commit(txn).await?;
-    Ok(pair)
+    Ok((user, txn))
 }
 
 /// A hash of nothing in particular, made once per cost, so unknown emails cost the same time.

@@ -264,8 +264,20 @@ pub async fn login(
     if !visit.csrf_ok(&input.csrf_token) {
         return visit.csrf_refused("/login");
     }
-    match accounts::login(&state, &input.email, input.password, &origin(&req, &state)).await {
-        Ok(_) => {}
+    let user = match accounts::check_credentials(
+        &state,
+        &input.email,
+        input.password,
+        &origin(&req, &state),
+    )
+    .await
+    {
+        Ok((user, txn)) => match txn.commit().await {
+            Ok(()) => user,
+            Err(err) => {
+                return visit.error(&ApiError::from(peitao_persistence::StoreError::from(err)));
+            }
+        },
         Err(ApiError::Unauthorized) => {
             let wrong = Notice::new("error", LoginWords::for_locale(visit.locale).wrong);
             return login_form(&visit, StatusCode::UNAUTHORIZED, &input.email, Some(wrong));
@@ -280,18 +292,6 @@ pub async fn login(
             super::retry_after(&mut res, retry_after_secs);
             return res;
         }
-        Err(err) => return visit.error(&err),
-    }
-    // The login succeeded, so the email parses and names an active account.
-    let account = match Email::parse(&input.email) {
-        Ok(email) => users::find_by_email(state.db.conn(), &email)
-            .await
-            .map_err(ApiError::from),
-        Err(_) => Err(ApiError::Internal),
-    };
-    let user = match account {
-        Ok(Some(user)) => user,
-        Ok(None) => return visit.error(&ApiError::Internal),
         Err(err) => return visit.error(&err),
     };
     // A new session id on every login, so one planted before it is worth nothing.
