@@ -9,6 +9,7 @@ mod m20261125_000003_postings;
 mod m20261125_000004_mail;
 mod m20261125_000005_accounts;
 mod m20261125_000006_profiles;
+mod m20261125_000007_matches;
 mod util;
 
 /// Every migration, oldest first.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_mail::Migration),
             Box::new(m20261125_000005_accounts::Migration),
             Box::new(m20261125_000006_profiles::Migration),
+            Box::new(m20261125_000007_matches::Migration),
         ]
     }
 }

@@ -4,5 +4,6 @@
 pub mod app;
 pub mod browser;
 pub mod mail;
+pub mod visitor;
 
 pub use app::{PASSWORD, Session, TestApp, token_in};

@@ -148,6 +148,7 @@ async fn insert_capability(app: &TestApp, organization_id: Uuid, category: &str,
         lead_time_days: Set(None),
         served_region_codes: Set("[]".into()),
         status: Set(status.into()),
+        terms: Set(String::new()),
         created_at: Set(now),
         updated_at: Set(now),
     }

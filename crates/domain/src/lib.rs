@@ -8,6 +8,7 @@ pub mod email;
 pub mod ids;
 pub mod invalid;
 pub mod locale;
+pub mod matching;
 pub mod need;
 pub mod organization;
 pub mod phone;

@@ -62,6 +62,8 @@ pub struct AppState {
     pub config: Arc<HttpConfig>,
     /// Keys that sign and verify tokens (current plus those still honoured after a rotation).
     pub keys: Arc<KeySet>,
+    /// The matching index of this process, shared by every request and the worker.
+    pub matcher: Arc<service::matching::Matcher>,
 }
 
 /// No script or style from anywhere but ourselves, no framing, no inline code.

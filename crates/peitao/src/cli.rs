@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +34,9 @@ pub enum Command {
     /// Manage association staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Recompute every open need's match proposals from scratch (after changing matcher weights,
+    /// or to repair proposals a crash left behind).
+    Rematch,
 }
 
 #[derive(Debug, Args)]
@@ -44,15 +47,19 @@ pub struct ServeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("generator").multiple(true)))]
 pub struct SeedArgs {
     /// Load the demo world (fictional firms around Chongqing, Chengdu and Wuhan) into an empty database.
     #[arg(long)]
     pub demo: bool,
     /// Generate N synthetic suppliers with capabilities over the real regions and categories (scale tests).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", group = "generator")]
     pub synthetic: Option<usize>,
+    /// Also generate N open synthetic needs from synthetic automakers (matcher scale tests).
+    #[arg(long, value_name = "N", group = "generator")]
+    pub synthetic_needs: Option<usize>,
     /// Seed for the synthetic generator, to get the same world twice.
-    #[arg(long, value_name = "SEED", requires = "synthetic")]
+    #[arg(long, value_name = "SEED", requires = "generator")]
     pub rng_seed: Option<u64>,
 }
 
@@ -116,5 +123,24 @@ mod tests {
             Command::Staff(StaffCommand::Create(_))
         ));
         assert!(Cli::try_parse_from(["peitao", "seed", "--rng-seed", "1"]).is_err());
+        let cli = Cli::try_parse_from([
+            "peitao",
+            "seed",
+            "--synthetic-needs",
+            "10",
+            "--rng-seed",
+            "1",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Seed(SeedArgs {
+                synthetic_needs: Some(10),
+                rng_seed: Some(1),
+                ..
+            })
+        ));
+        let cli = Cli::try_parse_from(["peitao", "rematch"]).unwrap();
+        assert!(matches!(cli.command, Command::Rematch));
     }
 }

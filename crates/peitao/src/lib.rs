@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod delivery;
+pub mod rematch;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -63,6 +63,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Seed(args) => seed(settings, args).await,
         Command::Staff(StaffCommand::Create(args)) => create_staff(settings, args).await,
+        Command::Rematch => peitao::rematch::run(settings).await,
     }
 }
 
@@ -81,7 +82,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     if demo {
         print_demo(&startup::load_demo(&db, HashCost::Owasp).await?);
     }
-    let app = Application::build_with(&settings, db, reference)?;
+    let app = Application::build_with(&settings, db, reference).await?;
     println!(
         "配套 Peitao 已启动 / is serving at http://{}:{} (public URL {})",
         settings.server.host,
@@ -119,7 +120,7 @@ fn print_demo(report: &DemoReport) {
 
 async fn run_worker(settings: Settings) -> anyhow::Result<()> {
     let (db, reference) = startup::prepare_database(&settings).await?;
-    let state = startup::app_state(&settings, db.clone(), reference)?;
+    let state = startup::app_state(&settings, db.clone(), reference).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(startup::build_worker(&settings, state)?.run(stop_rx));
     shutdown_signal().await;
@@ -183,6 +184,18 @@ async fn seed(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
             "合成数据 / synthetic world: {} suppliers, {} capabilities in {:.1} s",
             result.organizations,
             result.capabilities,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if let Some(count) = args.synthetic_needs {
+        let started = Instant::now();
+        let mut rng = match args.rng_seed {
+            Some(seed) => rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(1)),
+            None => rand::rngs::StdRng::from_os_rng(),
+        };
+        synthetic::generate_needs(&db, &data, count, &mut rng, chrono::Utc::now(), |_| {}).await?;
+        println!(
+            "合成需求 / synthetic needs: {count} open needs in {:.1} s (run `peitao rematch` to match them)",
             started.elapsed().as_secs_f64()
         );
     }

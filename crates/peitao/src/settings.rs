@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use config::{Config, Environment, File, FileFormat};
+use peitao_domain::matching::{ScoringRules, Weights};
 use serde::Deserialize;
 
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
@@ -70,6 +71,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub auth: AuthSettings,
     pub worker: WorkerSettings,
+    pub matcher: MatcherSettings,
     pub log: LogSettings,
 }
 
@@ -149,6 +151,47 @@ pub struct WorkerSettings {
     pub mail_batch: u64,
     pub lease_secs: u64,
     pub mail_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatcherSettings {
+    pub top_k: usize,
+    pub distance_scale_km: f64,
+    pub refresh_secs: u64,
+    pub weights: WeightSettings,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightSettings {
+    pub category: f64,
+    pub distance: f64,
+    pub local: f64,
+    pub capacity: f64,
+    pub text: f64,
+    pub verified: f64,
+    pub responsiveness: f64,
+}
+
+impl MatcherSettings {
+    /// The scoring rules these settings describe.
+    #[must_use]
+    pub fn rules(&self) -> ScoringRules {
+        let w = self.weights;
+        ScoringRules {
+            weights: Weights {
+                category: w.category,
+                distance: w.distance,
+                local: w.local,
+                capacity: w.capacity,
+                text: w.text,
+                verified: w.verified,
+                responsiveness: w.responsiveness,
+            },
+            distance_scale_km: self.distance_scale_km,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -326,6 +369,15 @@ impl Settings {
             || self.auth.ip_max_requests == 0
         {
             return fail("auth.login_max_failures", "login limits must be at least 1");
+        }
+        if let Err(e) = self.matcher.rules().check() {
+            return Err(SettingsError(e.0));
+        }
+        if !(1..=100).contains(&self.matcher.top_k) {
+            return fail("matcher.top_k", "must be between 1 and 100");
+        }
+        if self.matcher.refresh_secs == 0 {
+            return fail("matcher.refresh_secs", "must be at least 1");
         }
         if self.mail.max_attempts == 0 {
             return fail("mail.max_attempts", "must be at least 1");

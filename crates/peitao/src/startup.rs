@@ -10,6 +10,7 @@ use peitao_auth::keys::KeySet;
 use peitao_auth::password::{self, HashCost};
 use peitao_domain::reference::ReferenceData;
 use peitao_http::service::digest::DigestSchedule;
+use peitao_http::service::matching::Matcher;
 use peitao_http::{AppState, AuthConfig, HttpConfig};
 use peitao_notify::{Transport, TransportConfig, TransportKind};
 use peitao_persistence::seed::demo::{self, DemoOutcome, DemoWorld};
@@ -49,11 +50,19 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<(Db, Arc<Re
 ///
 /// # Errors
 /// Bad signing keys (named by their setting).
-pub fn app_state(
+pub async fn app_state(
     settings: &Settings,
     db: Db,
     reference: Arc<ReferenceData>,
 ) -> anyhow::Result<AppState> {
+    let matcher = Matcher::load(
+        &db,
+        &reference,
+        settings.matcher.rules(),
+        settings.matcher.top_k,
+    )
+    .await
+    .context("building the matching index")?;
     let keys = KeySet::new(
         &settings.auth.jwt_secret,
         &settings.auth.jwt_previous_secrets,
@@ -62,6 +71,7 @@ pub fn app_state(
     Ok(AppState {
         db,
         reference,
+        matcher: Arc::new(matcher),
         keys: Arc::new(keys),
         config: Arc::new(HttpConfig {
             public_url: settings.server.public_url.clone(),
@@ -161,9 +171,23 @@ pub async fn load_demo(db: &Db, cost: HashCost) -> anyhow::Result<DemoReport> {
     Ok(DemoReport { world, outcome })
 }
 
+/// Keeps this instance's matching index level with changes other instances make.
+async fn refresh_matcher(state: AppState, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = state.matcher.refresh(&state.db).await {
+            tracing::warn!(error = %e, "refreshing the matching index failed; trying again later");
+        }
+    }
+}
+
 /// A bound, ready-to-run server plus the worker when configured.
 pub struct Application {
     port: u16,
+    matcher_refresh: Duration,
     server: actix_web::dev::Server,
     state: AppState,
     worker: Option<Worker>,
@@ -177,14 +201,14 @@ impl Application {
     /// Database or bind failures, with the setting named.
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         let (db, reference) = prepare_database(settings).await?;
-        Application::build_with(settings, db, reference)
+        Application::build_with(settings, db, reference).await
     }
 
     /// As `build`, with a database already prepared (so `serve --demo` can seed first).
     ///
     /// # Errors
     /// Bind failures, with the address named.
-    pub fn build_with(
+    pub async fn build_with(
         settings: &Settings,
         db: Db,
         reference: Arc<ReferenceData>,
@@ -193,7 +217,7 @@ impl Application {
         let listener = TcpListener::bind(&address)
             .with_context(|| format!("cannot listen on {address} (server.host, server.port)"))?;
         let port = listener.local_addr()?.port();
-        let state = app_state(settings, db, reference)?;
+        let state = app_state(settings, db, reference).await?;
         let server = peitao_http::server(state.clone(), listener)?;
         let worker = if settings.worker.enabled {
             Some(build_worker(settings, state.clone())?)
@@ -202,6 +226,7 @@ impl Application {
         };
         Ok(Application {
             port,
+            matcher_refresh: Duration::from_secs(settings.matcher.refresh_secs),
             server,
             state,
             worker,
@@ -231,12 +256,18 @@ impl Application {
     /// If the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
+        let refresher = tokio::spawn(refresh_matcher(
+            self.state.clone(),
+            self.matcher_refresh,
+            stop_rx.clone(),
+        ));
         let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx)));
         let result = self.server.await;
         let _ = stop_tx.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;
         }
+        let _ = refresher.await;
         self.state.db.close().await;
         result
     }

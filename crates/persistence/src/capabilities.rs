@@ -60,6 +60,12 @@ pub async fn create<C: ConnectionTrait>(
         lead_time_days: cap.lead_time_days,
         served_region_codes: region_strings(cap),
         status: status.as_str(),
+        terms: crate::terms::capability_terms(
+            &cap.title,
+            &cap.description,
+            &cap.products,
+            &cap.processes,
+        ),
     }
     .into_active(new_id(), now);
     Ok(row.insert(conn).await?)
@@ -106,6 +112,12 @@ pub async fn update<C: ConnectionTrait>(
         lead_time_days: Set(cap.lead_time_days),
         served_region_codes: Set(crate::json_list(&region_strings(cap))),
         status: Set(status.as_str().to_owned()),
+        terms: Set(crate::terms::capability_terms(
+            &cap.title,
+            &cap.description,
+            &cap.products,
+            &cap.processes,
+        )),
         updated_at: Set(now),
         ..Default::default()
     };

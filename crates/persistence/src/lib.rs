@@ -6,6 +6,8 @@ pub mod capabilities;
 mod db;
 pub mod entities;
 mod error;
+pub mod matcher_feed;
+pub mod matches;
 pub mod needs;
 pub mod notifications;
 pub mod organizations;
@@ -14,6 +16,7 @@ pub mod rate_limit;
 pub mod reference;
 pub mod refresh;
 pub mod seed;
+pub mod terms;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tokens;

@@ -34,6 +34,33 @@ pub async fn expire_overdue(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> St
         .filter(need::Column::RespondBy.lt(today))
         .exec(db.conn())
         .await?;
+    // Nothing is left to moderate on an expired need: its undecided proposals are withdrawn
+    // (decided ones stay, with their history).
+    crate::entities::proposal::Entity::update_many()
+        .col_expr(
+            crate::entities::proposal::Column::Status,
+            Expr::value(crate::matches::status::WITHDRAWN),
+        )
+        .col_expr(
+            crate::entities::proposal::Column::Rank,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(
+            crate::entities::proposal::Column::UpdatedAt,
+            Expr::value(now),
+        )
+        .filter(crate::entities::proposal::Column::Status.eq(crate::matches::status::PROPOSED))
+        .filter(
+            crate::entities::proposal::Column::NeedId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(need::Column::Id)
+                    .from(need::Entity)
+                    .and_where(need::Column::Status.eq(NeedStatus::Expired.as_str()))
+                    .to_owned(),
+            ),
+        )
+        .exec(db.conn())
+        .await?;
     Ok(result.rows_affected)
 }
 
@@ -247,6 +274,7 @@ fn set_fields(row: &mut need::ActiveModel, fields: &NeedFields) {
     row.respond_by = Set(fields.respond_by);
     row.required_certifications = Set(crate::json_list(&fields.required_certifications));
     row.target_price = Set(fields.target_price.as_ref().map(|p| p.as_str().to_owned()));
+    row.terms = Set(crate::terms::need_terms(&fields.title, &fields.description));
 }
 
 /// Stores a new open need for `organization_id`.
@@ -286,6 +314,7 @@ pub fn with_fields(before: &need::Model, fields: &NeedFields, now: DateTime<Utc>
         respond_by: fields.respond_by,
         required_certifications: crate::json_list(&fields.required_certifications),
         target_price: fields.target_price.as_ref().map(|p| p.as_str().to_owned()),
+        terms: crate::terms::need_terms(&fields.title, &fields.description),
         updated_at: now,
         ..before.clone()
     }

@@ -195,6 +195,19 @@ pub async fn replace_certifications<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Marks the organization changed now (for readers that poll by change time).
+///
+/// # Errors
+/// Database errors.
+pub async fn touch<C: ConnectionTrait>(conn: &C, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+    organization::Entity::update_many()
+        .col_expr(organization::Column::UpdatedAt, Expr::value(now))
+        .filter(organization::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Changes to a profile; `None` leaves a field alone, `Some(None)` clears an optional one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileChanges {

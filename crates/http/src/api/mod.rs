@@ -5,6 +5,7 @@ use actix_web::web;
 
 pub mod accounts;
 mod capabilities;
+mod matches;
 mod members;
 mod needs;
 mod notifications;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(staff::retry_mail)
             .configure(organizations::routes)
             .configure(capabilities::routes)
-            .configure(needs::routes),
+            .configure(needs::routes)
+            .configure(matches::routes),
     );
 }

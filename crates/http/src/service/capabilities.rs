@@ -34,7 +34,7 @@ use uuid::Uuid;
 
 use super::accounts::Origin;
 use super::validate::Fields;
-use super::{begin, commit};
+use super::{begin, commit, matching};
 use crate::AppState;
 use crate::api::page::{Page, PageQuery};
 use crate::auth::AuthUser;
@@ -267,6 +267,7 @@ pub async fn create(
         .await?
         .ok_or(ApiError::Internal)?;
     commit(txn).await?;
+    matching::after_capability_change(state, row.id).await;
     Ok(listed)
 }
 
@@ -373,6 +374,7 @@ pub async fn update(
     )
     .await?;
     commit(txn).await?;
+    matching::after_capability_change(state, id).await;
     Ok(Listed {
         capability: updated,
         organization: current.organization,
@@ -404,7 +406,10 @@ pub async fn archive(
         )
         .await?;
     }
-    commit(txn).await
+    commit(txn).await?;
+    // Its undecided proposals are withdrawn, and the needs they leave refilled.
+    matching::after_capability_change(state, id).await;
+    Ok(())
 }
 
 /// `GET /api/v1/capabilities` query parameters (all optional).

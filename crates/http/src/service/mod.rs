@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod capabilities;
 pub mod digest;
 pub mod mailing;
+pub mod matches;
+pub mod matching;
 pub mod members;
 pub mod needs;
 pub mod organizations;

@@ -31,10 +31,11 @@ use uuid::Uuid;
 
 use super::accounts::Origin;
 use super::validate::Fields;
-use super::{begin, commit};
+use super::{begin, commit, matching};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError, Text};
+use peitao_persistence::matches;
 
 /// A need as one caller may see it.
 #[derive(Debug, Clone)]
@@ -317,6 +318,8 @@ pub async fn create(
         now,
     )
     .await?;
+    // Matched in the same transaction: the need never exists without its proposals.
+    matching::match_need(&txn, &state.matcher, &need, now).await?;
     let row = needs::find(&txn, need.id)
         .await?
         .ok_or(ApiError::Internal)?;
@@ -633,6 +636,7 @@ pub async fn edit(
     )
     .await?;
     tell_matched_suppliers_need_changed(&txn, state, &after, &changed, now).await?;
+    matching::match_need(&txn, &state.matcher, &after, now).await?;
     let row = needs::find(&txn, id).await?.ok_or(ApiError::Internal)?;
     commit(txn).await?;
     Ok(view(row, Some(caller)))
@@ -662,6 +666,7 @@ pub async fn close(
     })?;
     // Withdrawing a need is allowed even while suspended: it only takes something away.
     if needs::close(&txn, id, now).await? {
+        matches::withdraw_need(&txn, id, now).await?;
         audit::record(
             &txn,
             audit_entry(

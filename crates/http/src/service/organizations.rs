@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::accounts::Origin;
 use super::validate::Fields;
-use super::{begin, commit};
+use super::{begin, commit, matching};
 use crate::AppState;
 use crate::api::page::PageQuery;
 use crate::auth::AuthUser;
@@ -419,6 +419,8 @@ pub async fn update(
         .await?;
     }
     commit(txn).await?;
+    // A move changes every distance; verification and the rest change nothing, cheaply.
+    matching::after_organization_change(state, org.id).await;
     profile_of(state, Some(caller), updated).await
 }
 
@@ -753,8 +755,11 @@ pub async fn replace_certifications(
             now,
         )
         .await?;
+        // Other instances' matchers notice organizations by their change time.
+        repo::touch(&txn, org.id, now).await?;
     }
     commit(txn).await?;
+    matching::after_organization_change(state, org.id).await;
     Ok(after)
 }
 
@@ -1059,7 +1064,9 @@ pub async fn verify(
         )
         .await?;
     }
-    commit(txn).await
+    commit(txn).await?;
+    matching::after_organization_change(state, id).await;
+    Ok(())
 }
 
 /// Reads `{reason}` (required) or `{reason?}` (a missing body, `null` or blank is no reason);
@@ -1139,7 +1146,9 @@ pub async fn suspend(
         )
         .await?;
     }
-    commit(txn).await
+    commit(txn).await?;
+    matching::after_organization_change(state, id).await;
+    Ok(())
 }
 
 /// Lifts a suspension, with an optional reason for the log. Idempotent.
@@ -1174,7 +1183,9 @@ pub async fn reinstate(
         )
         .await?;
     }
-    commit(txn).await
+    commit(txn).await?;
+    matching::after_organization_change(state, id).await;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -26,6 +26,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub served_region_codes: String,
     pub status: String,
+    /// Segmented terms, space-separated (the matcher's and search's words).
+    #[sea_orm(column_type = "Text")]
+    pub terms: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -13,6 +13,7 @@ pub mod organization;
 pub mod organization_certification;
 pub mod outbox;
 pub mod plant;
+pub mod proposal;
 pub mod rate_limit;
 pub mod refresh_token;
 pub mod region;

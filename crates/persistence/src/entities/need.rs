@@ -23,6 +23,9 @@ pub struct Model {
     pub required_certifications: String,
     pub target_price: Option<String>,
     pub status: String,
+    /// Segmented terms, space-separated (the matcher's and search's words).
+    #[sea_orm(column_type = "Text")]
+    pub terms: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -333,6 +333,12 @@ pub async fn load(
             lead_time_days: c.lead_time_days,
             served_region_codes: c.served_region_codes.clone(),
             status: status.as_str(),
+            terms: crate::terms::capability_terms(
+                &c.title,
+                &c.description,
+                &c.products,
+                &c.processes,
+            ),
         }
         .into_active(new_id(), now);
         capability::Entity::insert(row)
@@ -376,6 +382,7 @@ pub async fn load(
             required_certifications: Set(crate::json_list(&n.required_certifications)),
             target_price: Set(n.target_price.clone()),
             status: Set(status.as_str().to_owned()),
+            terms: Set(crate::terms::need_terms(&n.title, &n.description)),
             created_at: Set(now),
             updated_at: Set(now),
         })

@@ -66,6 +66,8 @@ pub(crate) struct NewCapability {
     pub lead_time_days: Option<i32>,
     pub served_region_codes: Vec<String>,
     pub status: &'static str,
+    /// From [`crate::terms::capability_terms`]; loaders of many alike rows cache it.
+    pub terms: String,
 }
 
 impl NewCapability {
@@ -84,6 +86,7 @@ impl NewCapability {
             lead_time_days: Set(self.lead_time_days),
             served_region_codes: Set(crate::json_list(&self.served_region_codes)),
             status: Set(self.status.to_owned()),
+            terms: Set(self.terms),
             created_at: Set(now),
             updated_at: Set(now),
         }

@@ -1,15 +1,19 @@
 //! Synthetic worlds for scale tests: N suppliers with capabilities spread over the real regions
 //! and categories. Fast (batched inserts, one transaction per batch), never mixed up with real firms.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use peitao_domain::reference::ReferenceData;
 use peitao_domain::{CreditCode, RegionLevel};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use uuid::Uuid;
 
 use super::{NewCapability, NewOrganization, new_id};
-use crate::entities::{capability, organization, organization_certification};
+use crate::entities::{capability, need, organization, organization_certification};
+use crate::terms::capability_terms;
 use crate::{Backend, Db, StoreError, StoreResult};
 
 /// Suppliers per transaction; each batch is also a progress step.
@@ -86,6 +90,7 @@ pub async fn generate<R: Rng + Send>(
     let run: String = (0..3)
         .map(|_| char::from(*CREDIT_ALPHABET.choose(rng).unwrap_or(&b'0')))
         .collect();
+    let mut terms_cache: HashMap<(&str, &str), String> = HashMap::new();
     let mut summary = SyntheticSummary::default();
     let mut done = 0;
     while done < count {
@@ -125,14 +130,29 @@ pub async fn generate<R: Rng + Send>(
             for _ in 0..rng.random_range(1..=3) {
                 let category = *categories.choose(rng).unwrap_or(&categories[0]);
                 let process = PROCESSES.choose(rng).copied().unwrap_or("机加工");
+                let title = format!("{category} 配套能力({process})");
+                let description = format!(
+                    "合成数据:{process}工艺,服务整车配套,编号 {i}。Synthetic capability for scale tests."
+                );
+                let products = vec![format!("{category} product")];
+                let processes = vec![process.to_owned()];
+                // Only the serial differs between rows of one (category, process), and numbers
+                // are not terms: segment each pair once.
+                let terms = terms_cache
+                    .entry((category, process))
+                    .or_insert_with(|| {
+                        capability_terms(&title, &description, &products, &processes)
+                    })
+                    .clone();
                 caps.push(
                     NewCapability {
                         organization_id: id,
                         category_code: category.to_owned(),
-                        title: format!("{category} 配套能力({process})"),
-                        description: format!("合成数据:{process}工艺,服务整车配套,编号 {i}。Synthetic capability for scale tests."),
-                        products: vec![format!("{category} product")],
-                        processes: vec![process.to_owned()],
+                        title,
+                        description,
+                        products,
+                        processes,
+                        terms,
                         annual_capacity: Some(rng.random_range(1_000..2_000_000)),
                         unit: Some("件".to_owned()),
                         min_order_qty: Some(rng.random_range(100..10_000)),
@@ -168,6 +188,119 @@ pub async fn generate<R: Rng + Send>(
         progress(done);
     }
     Ok(summary)
+}
+
+/// Needs per synthetic automaker.
+const NEEDS_PER_OEM: usize = 10;
+
+/// Generates `count` open needs from synthetic automakers (one per ten needs), each delivering
+/// to a random district, in a random category, due within the next months.
+///
+/// # Errors
+/// Database errors; batches already committed stay.
+pub async fn generate_needs<R: Rng + Send>(
+    db: &Db,
+    reference: &ReferenceData,
+    count: usize,
+    rng: &mut R,
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(usize) + Send,
+) -> StoreResult<usize> {
+    let districts: Vec<&str> = reference
+        .regions
+        .iter()
+        .filter(|r| r.level == RegionLevel::District)
+        .map(|r| r.code.as_str())
+        .collect();
+    let categories: Vec<&str> = reference
+        .categories
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
+    if districts.is_empty() || categories.is_empty() {
+        return Err(StoreError::Setup(
+            "reference data must be loaded before a synthetic world".into(),
+        ));
+    }
+    let run: String = (0..3)
+        .map(|_| char::from(*CREDIT_ALPHABET.choose(rng).unwrap_or(&b'0')))
+        .collect();
+    let mut terms_cache: HashMap<(&str, &str), String> = HashMap::new();
+    let mut done = 0;
+    while done < count {
+        let size = BATCH.min(count - done);
+        let mut orgs = Vec::new();
+        let mut needs = Vec::with_capacity(size);
+        let mut oem = (Uuid::nil(), "");
+        for i in done..done + size {
+            if i % NEEDS_PER_OEM == 0 || oem.0.is_nil() {
+                let region = *districts.choose(rng).unwrap_or(&districts[0]);
+                let id = new_id();
+                let credit = synthetic_credit_code(&run, region, 5_000_000 + i)?;
+                orgs.push(
+                    NewOrganization {
+                        kind: "oem",
+                        name: format!("合成测试整车企业{i:07}"),
+                        name_en: Some(format!("Synthetic Automaker {i:07}")),
+                        credit_code: credit.as_str().to_owned(),
+                        region_code: region.to_owned(),
+                        verified: true,
+                    }
+                    .into_active(id, now),
+                );
+                oem = (id, region);
+            }
+            let category = *categories.choose(rng).unwrap_or(&categories[0]);
+            let process = PROCESSES.choose(rng).copied().unwrap_or("机加工");
+            let title = format!("采购 {category}({process})");
+            let description = format!(
+                "合成需求:{process}工艺配套,年度采购,编号 {i}。Synthetic need for scale tests."
+            );
+            let terms = terms_cache
+                .entry((category, process))
+                .or_insert_with(|| crate::terms::need_terms(&title, &description))
+                .clone();
+            needs.push(need::ActiveModel {
+                id: Set(new_id()),
+                organization_id: Set(oem.0),
+                plant_id: Set(None),
+                category_code: Set(category.to_owned()),
+                title: Set(title),
+                description: Set(description),
+                delivery_region_code: Set(oem.1.to_owned()),
+                annual_volume: Set(Some(rng.random_range(1_000..500_000))),
+                unit: Set(Some("件".to_owned())),
+                sop_date: Set(Some(
+                    now.date_naive() + chrono::Days::new(rng.random_range(120..720)),
+                )),
+                respond_by: Set(Some(
+                    now.date_naive() + chrono::Days::new(rng.random_range(30..120)),
+                )),
+                required_certifications: Set("[]".to_owned()),
+                target_price: Set(None),
+                status: Set("open".to_owned()),
+                terms: Set(terms),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+        }
+        let per_statement = rows_per_statement(db.backend());
+        let txn = db.conn().begin().await?;
+        for chunk in chunks(orgs, per_statement) {
+            organization::Entity::insert_many(chunk)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for chunk in chunks(needs, per_statement) {
+            need::Entity::insert_many(chunk)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        done += size;
+        progress(done);
+    }
+    Ok(count)
 }
 
 fn chunks<T>(mut rows: Vec<T>, size: usize) -> Vec<Vec<T>> {

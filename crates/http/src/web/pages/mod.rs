@@ -3,6 +3,7 @@
 
 mod account;
 mod form;
+mod matches;
 mod members;
 mod sign_in;
 mod words;
@@ -57,6 +58,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/account/members/{user_id}/remove",
         web::post().to(members::remove),
+    )
+    .route("/needs/{id}/matches", web::get().to(matches::of_need))
+    .route(
+        "/capabilities/{id}/matches",
+        web::get().to(matches::of_capability),
     )
     .service(
         web::resource("/invitations/accept")

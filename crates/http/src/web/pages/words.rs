@@ -212,3 +212,30 @@ mod tests {
         );
     }
 }
+
+words!(
+    /// The match pages: ranked pairs and why.
+    MatchWords {
+        need_heading: "匹配的供应商：", "Suppliers matched: ";
+        capability_heading: "匹配的需求：", "Needs matched: ";
+        party_intro: "这里列出协会审核通过的匹配，按匹配度排序。", "Matches the association approved, best first.";
+        staff_intro: "匹配引擎给出的全部候选（含待审核），按排名排序。", "Every pair the matcher proposed (pending review included), by rank.";
+        none_party: "暂无审核通过的匹配：协会审核匹配建议后会通知您。", "No approved matches yet: you will be told when the association approves one.";
+        none_staff: "匹配引擎尚未找到合适的配对。", "The matcher has found no fitting pair yet.";
+        score: "匹配度", "Score";
+        distance: "距离", "Distance";
+        why: "匹配理由", "Why";
+        verified_badge: "已认证", "Verified";
+        local_badge: "本地配套", "Local";
+        category: "品类相符", "Category";
+        proximity: "距离", "Proximity";
+        capacity: "产能", "Capacity";
+        text: "描述相关", "Description";
+        verified: "企业认证", "Verified";
+        responsiveness: "响应率", "Responsiveness";
+        proposed: "待审核", "Proposed";
+        approved: "已通过", "Approved";
+        rejected: "已驳回", "Rejected";
+        withdrawn: "已撤回", "Withdrawn";
+    }
+);

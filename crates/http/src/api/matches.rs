@@ -1,0 +1,162 @@
+//! /api/v1/needs/{id}/matches and /api/v1/capabilities/{id}/matches: ranked, explained pairs.
+//! Thin: `service::matches` decides who sees which.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use peitao_persistence::matches::{OemSide, SupplierSide};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::service::matches;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(of_need).service(of_capability);
+}
+
+#[derive(Debug, Deserialize)]
+struct StatusQuery {
+    status: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct OrganizationRef {
+    id: Uuid,
+    name: String,
+    verified: bool,
+    region_code: String,
+}
+
+impl From<&peitao_persistence::entities::organization::Model> for OrganizationRef {
+    fn from(o: &peitao_persistence::entities::organization::Model) -> Self {
+        OrganizationRef {
+            id: o.id,
+            name: o.name.clone(),
+            verified: o.verified_at.is_some(),
+            region_code: o.region_code.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct CapabilityRef {
+    id: Uuid,
+    title: String,
+    category_code: String,
+}
+
+#[derive(Debug, Serialize)]
+struct NeedRef {
+    id: Uuid,
+    title: String,
+    category_code: String,
+    delivery_region_code: String,
+    respond_by: Option<NaiveDate>,
+    status: String,
+}
+
+/// One match as the OEM (or staff) sees it from the need.
+#[derive(Debug, Serialize)]
+struct SupplierMatch {
+    id: Uuid,
+    /// Place in the need's current ranking; null once it fell out of the top K.
+    rank: Option<i32>,
+    score: f64,
+    status: String,
+    capability: CapabilityRef,
+    organization: OrganizationRef,
+    explanation: serde_json::Value,
+    updated_at: DateTime<Utc>,
+}
+
+/// One match as the supplier (or staff) sees it from the capability.
+#[derive(Debug, Serialize)]
+struct NeedMatch {
+    id: Uuid,
+    rank: Option<i32>,
+    score: f64,
+    status: String,
+    need: NeedRef,
+    organization: OrganizationRef,
+    explanation: serde_json::Value,
+    updated_at: DateTime<Utc>,
+}
+
+fn explanation(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}
+
+impl From<SupplierSide> for SupplierMatch {
+    fn from(m: SupplierSide) -> Self {
+        SupplierMatch {
+            id: m.proposal.id,
+            rank: m.proposal.rank,
+            score: m.proposal.score,
+            status: m.proposal.status,
+            capability: CapabilityRef {
+                id: m.capability.id,
+                title: m.capability.title,
+                category_code: m.capability.category_code,
+            },
+            organization: OrganizationRef::from(&m.supplier),
+            explanation: explanation(&m.proposal.explanation),
+            updated_at: m.proposal.updated_at,
+        }
+    }
+}
+
+impl From<OemSide> for NeedMatch {
+    fn from(m: OemSide) -> Self {
+        NeedMatch {
+            id: m.proposal.id,
+            rank: m.proposal.rank,
+            score: m.proposal.score,
+            status: m.proposal.status,
+            need: NeedRef {
+                id: m.need.id,
+                title: m.need.title,
+                category_code: m.need.category_code,
+                delivery_region_code: m.need.delivery_region_code,
+                respond_by: m.need.respond_by,
+                status: m.need.status,
+            },
+            organization: OrganizationRef::from(&m.oem),
+            explanation: explanation(&m.proposal.explanation),
+            updated_at: m.proposal.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Items<T> {
+    items: Vec<T>,
+}
+
+#[get("/needs/{id}/matches")]
+async fn of_need(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: web::Query<StatusQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = matches::of_need(&state, &user, id.into_inner(), query.status.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(Items {
+        items: rows.into_iter().map(SupplierMatch::from).collect(),
+    }))
+}
+
+#[get("/capabilities/{id}/matches")]
+async fn of_capability(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: web::Query<StatusQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let rows =
+        matches::of_capability(&state, &user, id.into_inner(), query.status.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(Items {
+        items: rows.into_iter().map(NeedMatch::from).collect(),
+    }))
+}

@@ -1,0 +1,83 @@
+//! Reading match proposals: a need's ranked suppliers for its owner and staff, a capability's
+//! needs for its supplier. OEMs and suppliers see approved matches only; staff see every status.
+
+use peitao_auth::policy::Action;
+use peitao_domain::ids::OrganizationId;
+use peitao_persistence::matches::{self, OemSide, SupplierSide, status};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use peitao_domain::Invalid;
+
+use crate::error::ApiError;
+use crate::service::{capabilities, needs};
+
+const BAD_STATUS: Invalid = Invalid::new(
+    "match.status",
+    "状态只能是 proposed、approved、rejected 或 withdrawn。",
+    "status must be proposed, approved, rejected or withdrawn.",
+);
+
+const ALL: &[&str] = &[
+    status::PROPOSED,
+    status::APPROVED,
+    status::REJECTED,
+    status::WITHDRAWN,
+];
+
+/// The statuses the caller may list: staff choose (all by default), parties see approved ones.
+fn statuses(caller: &AuthUser, asked: Option<&str>) -> Result<Vec<&'static str>, ApiError> {
+    let asked = match asked {
+        None => None,
+        Some(word) => Some(
+            *ALL.iter()
+                .find(|s| **s == word)
+                .ok_or_else(|| ApiError::invalid("status", &BAD_STATUS))?,
+        ),
+    };
+    if caller.actor.role.is_staff() {
+        return Ok(asked.map_or_else(|| ALL.to_vec(), |s| vec![s]));
+    }
+    Ok(match asked {
+        None | Some(status::APPROVED) => vec![status::APPROVED],
+        // Undecided and refused pairs are the association's business until approved.
+        Some(_) => Vec::new(),
+    })
+}
+
+/// A need's matches, ranked.
+///
+/// # Errors
+/// 404 unknown or unseen need; 401/403 neither its owner's member nor staff; 422 bad status.
+pub async fn of_need(
+    state: &AppState,
+    caller: &AuthUser,
+    need_id: Uuid,
+    asked: Option<&str>,
+) -> Result<Vec<SupplierSide>, ApiError> {
+    let need = needs::get(state, Some(caller), need_id).await?;
+    caller.authorize(Action::ViewNeedMatches {
+        owner_organization_id: OrganizationId(need.row.need.organization_id),
+    })?;
+    let statuses = statuses(caller, asked)?;
+    Ok(matches::of_need(state.db.conn(), need_id, &statuses).await?)
+}
+
+/// A capability's matches, best first.
+///
+/// # Errors
+/// 404 unknown or unseen capability; 401/403 neither its supplier's member nor staff; 422 bad status.
+pub async fn of_capability(
+    state: &AppState,
+    caller: &AuthUser,
+    capability_id: Uuid,
+    asked: Option<&str>,
+) -> Result<Vec<OemSide>, ApiError> {
+    let listed = capabilities::get(state, Some(caller), capability_id).await?;
+    caller.authorize(Action::ViewCapabilityMatches {
+        owner_organization_id: OrganizationId(listed.organization.id),
+    })?;
+    let statuses = statuses(caller, asked)?;
+    Ok(matches::of_capability(state.db.conn(), capability_id, &statuses).await?)
+}

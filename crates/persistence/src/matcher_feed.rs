@@ -1,0 +1,210 @@
+//! What the matcher's in-memory index is built from: suppliers with their certifications and
+//! responsiveness, capabilities in id-ordered batches, and needs as matching profiles.
+
+use chrono::{DateTime, Utc};
+use peitao_domain::matching::{CapabilityProfile, NeedProfile, SupplierProfile};
+use peitao_domain::user::{CapabilityStatus, NeedStatus};
+use peitao_domain::{CategoryCode, RegionCode};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::StoreResult;
+use crate::capabilities::strings;
+use crate::entities::{capability, need, organization, organization_certification};
+use crate::terms::{capability_terms, need_terms, split};
+
+/// Rows read per query while loading, so a million capabilities never sit in memory as rows.
+pub const BATCH: u64 = 10_000;
+
+/// Suppliers changed at or after `since` (all of them without it), as the index wants them.
+/// Rows whose region code no longer parses are skipped (the index could not place them).
+///
+/// # Errors
+/// Database errors.
+pub async fn suppliers<C: ConnectionTrait>(
+    conn: &C,
+    since: Option<DateTime<Utc>>,
+) -> StoreResult<Vec<(Uuid, SupplierProfile)>> {
+    let mut query = organization::Entity::find()
+        .filter(organization::Column::Kind.eq("supplier"))
+        .order_by_asc(organization::Column::Id);
+    if let Some(since) = since {
+        query = query.filter(organization::Column::UpdatedAt.gte(since));
+    }
+    profiles(conn, query, since.is_none()).await
+}
+
+/// One supplier as the index wants it; `None` for an unknown id or an OEM.
+///
+/// # Errors
+/// Database errors.
+pub async fn supplier<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> StoreResult<Option<(Uuid, SupplierProfile)>> {
+    let query = organization::Entity::find()
+        .filter(organization::Column::Kind.eq("supplier"))
+        .filter(organization::Column::Id.eq(id));
+    Ok(profiles(conn, query, false).await?.pop())
+}
+
+async fn profiles<C: ConnectionTrait>(
+    conn: &C,
+    query: sea_orm::Select<organization::Entity>,
+    all: bool,
+) -> StoreResult<Vec<(Uuid, SupplierProfile)>> {
+    let orgs = query.all(conn).await?;
+    let mut certs = organization_certification::Entity::find();
+    if !all {
+        certs = certs.filter(
+            organization_certification::Column::OrganizationId.is_in(orgs.iter().map(|o| o.id)),
+        );
+    }
+    let mut held: std::collections::HashMap<Uuid, Vec<(String, chrono::NaiveDate)>> =
+        std::collections::HashMap::new();
+    for c in certs.all(conn).await? {
+        held.entry(c.organization_id)
+            .or_default()
+            .push((c.certification_code, c.expires_on));
+    }
+    let answered = crate::matches::responsiveness(conn).await?;
+    Ok(orgs
+        .into_iter()
+        .filter_map(|o| {
+            Some((
+                o.id,
+                SupplierProfile {
+                    region: RegionCode::parse(&o.region_code).ok()?,
+                    suspended: o.suspended_at.is_some(),
+                    verified: o.verified_at.is_some(),
+                    certifications: held.remove(&o.id).unwrap_or_default(),
+                    responsiveness: answered.get(&o.id).copied(),
+                },
+            ))
+        })
+        .collect())
+}
+
+/// A capability row as the index takes it: its id, its supplier, and its profile (drafts and
+/// archived ones come with `published: false`, which removes them).
+pub type CapabilityFeed = (Uuid, Uuid, CapabilityProfile);
+
+/// One batch of capabilities with ids after `after`, changed at or after `since` when given.
+///
+/// # Errors
+/// Database errors.
+pub async fn capabilities<C: ConnectionTrait>(
+    conn: &C,
+    after: Option<Uuid>,
+    since: Option<DateTime<Utc>>,
+) -> StoreResult<Vec<CapabilityFeed>> {
+    let mut query = capability::Entity::find()
+        .order_by_asc(capability::Column::Id)
+        .limit(BATCH);
+    if let Some(after) = after {
+        query = query.filter(capability::Column::Id.gt(after));
+    }
+    if let Some(since) = since {
+        query = query.filter(capability::Column::UpdatedAt.gte(since));
+    }
+    Ok(query
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let profile = capability_profile(&c)?;
+            Some((c.id, c.organization_id, profile))
+        })
+        .collect())
+}
+
+/// The capability as the matcher sees it; `None` when its stored codes no longer parse.
+#[must_use]
+pub fn capability_profile(c: &capability::Model) -> Option<CapabilityProfile> {
+    let terms = if c.terms.is_empty() {
+        // Written before terms were stored.
+        capability_terms(
+            &c.title,
+            &c.description,
+            &strings(&c.products),
+            &strings(&c.processes),
+        )
+    } else {
+        c.terms.clone()
+    };
+    Some(CapabilityProfile {
+        category: CategoryCode::parse(&c.category_code).ok()?,
+        published: c.status == CapabilityStatus::Published.as_str(),
+        annual_capacity: c.annual_capacity,
+        unit: c.unit.clone(),
+        served_regions: strings(&c.served_region_codes)
+            .iter()
+            .filter_map(|r| RegionCode::parse(r).ok())
+            .collect(),
+        terms: split(&terms),
+    })
+}
+
+/// The need as the matcher sees it; `None` when its stored codes no longer parse.
+#[must_use]
+pub fn need_profile(n: &need::Model) -> Option<NeedProfile> {
+    let terms = if n.terms.is_empty() {
+        need_terms(&n.title, &n.description)
+    } else {
+        n.terms.clone()
+    };
+    Some(NeedProfile {
+        category: CategoryCode::parse(&n.category_code).ok()?,
+        delivery_region: RegionCode::parse(&n.delivery_region_code).ok()?,
+        open: n.status == NeedStatus::Open.as_str(),
+        annual_volume: n.annual_volume,
+        unit: n.unit.clone(),
+        required_certifications: strings(&n.required_certifications),
+        terms: split(&terms),
+    })
+}
+
+/// One batch of open needs with ids after `after`.
+///
+/// # Errors
+/// Database errors.
+pub async fn open_needs<C: ConnectionTrait>(
+    conn: &C,
+    after: Option<Uuid>,
+) -> StoreResult<Vec<need::Model>> {
+    let mut query = need::Entity::find()
+        .filter(need::Column::Status.eq(NeedStatus::Open.as_str()))
+        .order_by_asc(need::Column::Id)
+        .limit(BATCH);
+    if let Some(after) = after {
+        query = query.filter(need::Column::Id.gt(after));
+    }
+    Ok(query.all(conn).await?)
+}
+
+/// Open needs whose category is one of `categories` (those a capability could serve).
+///
+/// # Errors
+/// Database errors.
+pub async fn open_needs_in<C: ConnectionTrait>(
+    conn: &C,
+    categories: &[String],
+) -> StoreResult<Vec<need::Model>> {
+    Ok(need::Entity::find()
+        .filter(need::Column::Status.eq(NeedStatus::Open.as_str()))
+        .filter(need::Column::CategoryCode.is_in(categories.iter().cloned()))
+        .all(conn)
+        .await?)
+}
+
+/// How many needs are open (a progress bar's length).
+///
+/// # Errors
+/// Database errors.
+pub async fn count_open_needs<C: ConnectionTrait>(conn: &C) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(need::Entity::find()
+        .filter(need::Column::Status.eq(NeedStatus::Open.as_str()))
+        .count(conn)
+        .await?)
+}

@@ -1,0 +1,52 @@
+//! The words stored beside each posting (`terms` columns), segmented once on write so that
+//! loading the matcher or searching never runs the segmenter over a million rows.
+
+use peitao_domain::matching::text::terms_of;
+
+/// A capability's terms: title, description, products and processes.
+#[must_use]
+pub fn capability_terms(
+    title: &str,
+    description: &str,
+    products: &[String],
+    processes: &[String],
+) -> String {
+    let fields = [title, description]
+        .into_iter()
+        .chain(products.iter().map(String::as_str))
+        .chain(processes.iter().map(String::as_str));
+    terms_of(fields).join(" ")
+}
+
+/// A need's terms: title and description.
+#[must_use]
+pub fn need_terms(title: &str, description: &str) -> String {
+    terms_of([title, description]).join(" ")
+}
+
+/// The stored column back as a list.
+#[must_use]
+pub fn split(terms: &str) -> Vec<String> {
+    terms.split_whitespace().map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_survive_the_round_trip_through_the_column() {
+        let t = capability_terms(
+            "铝合金压铸壳体",
+            "Die casting",
+            &["电池壳体".into()],
+            &["压铸".into()],
+        );
+        let words = split(&t);
+        assert!(
+            words.contains(&"压铸".to_owned()) && words.contains(&"cast".to_owned()),
+            "{t}"
+        );
+        assert_eq!(words.join(" "), t);
+    }
+}
