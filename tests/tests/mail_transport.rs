@@ -1,9 +1,12 @@
 //! peitao-notify's SMTP transport against a real SMTP server: a Chinese mail arrives intact with
-//! its Message-ID and one-click unsubscribe headers, and refusals or a dead relay are transient.
+//! its Message-ID and one-click unsubscribe headers, refusals or a dead relay are transient, and
+//! pooled connections are reused until the relay closes them.
 
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use peitao_domain::Locale;
@@ -11,6 +14,7 @@ use peitao_notify::{
     MailContent, OutgoingMail, SendError, Transport, TransportConfig, TransportKind, render,
 };
 use peitao_tests::mail::MailServer;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const PUBLIC_URL: &str = "http://127.0.0.1:8080";
 const UNSUBSCRIBE: &str =
@@ -213,4 +217,97 @@ async fn an_unwritable_recipient_is_a_permanent_failure() {
         "{err:?}"
     );
     assert!(server.messages().is_empty());
+}
+
+#[tokio::test]
+async fn opportunistic_tls_falls_back_to_plain_and_required_tls_refuses_to() {
+    // The test server offers no STARTTLS.
+    let server = MailServer::start();
+    let opportunistic = smtp(
+        &format!("{}?tls=opportunistic", server.smtp_url()),
+        Duration::from_secs(10),
+    );
+    opportunistic
+        .send(&approved_mail("opportunistic@127.0.0.1"))
+        .await
+        .unwrap();
+    assert_eq!(server.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+
+    let required = smtp(
+        &format!("{}?tls=required", server.smtp_url()),
+        Duration::from_secs(10),
+    );
+    let err = required
+        .send(&approved_mail("required@127.0.0.1"))
+        .await
+        .unwrap_err();
+    assert!(err.transient && err.message.contains("STARTTLS"), "{err:?}");
+    assert_eq!(server.messages().len(), 1, "nothing went out in the clear");
+}
+
+/// A relay that answers every command with success, counts connections, and (if `hang_up`)
+/// closes each connection after one mail, as relays that limit mails per connection do.
+async fn scripted_relay(hang_up: bool) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&connections);
+    tokio::spawn(async move {
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 scripted\r\n").await.unwrap();
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let reply: &[u8] = if in_data {
+                        if line != "." {
+                            continue;
+                        }
+                        in_data = false;
+                        b"250 queued\r\n"
+                    } else if line.eq_ignore_ascii_case("DATA") {
+                        in_data = true;
+                        b"354 go on\r\n"
+                    } else if line.eq_ignore_ascii_case("QUIT") {
+                        b"221 bye\r\n"
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                    if reply.starts_with(b"221") || (hang_up && reply.starts_with(b"250 queued")) {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, connections)
+}
+
+#[tokio::test]
+async fn connections_are_reused_and_a_closed_one_is_replaced() {
+    let (url, connections) = scripted_relay(false).await;
+    let transport = smtp(&url, Duration::from_secs(5));
+    for i in 0..3 {
+        transport
+            .send(&approved_mail(&format!("reuse{i}@127.0.0.1")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+
+    // The relay hangs up after each mail: the pooled connection fails its NOOP and the next
+    // mail goes out on a new one instead of failing.
+    let (url, connections) = scripted_relay(true).await;
+    let transport = smtp(&url, Duration::from_secs(5));
+    for i in 0..3 {
+        transport
+            .send(&approved_mail(&format!("hangup{i}@127.0.0.1")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
 }

@@ -1,19 +1,17 @@
-//! How mail leaves: over SMTP (lettre, pooled), as one `.eml` file per mail, or into the log;
-//! and the one place a rendered mail becomes a MIME message with our headers.
+//! How mail leaves: over SMTP (`smtp`), as one `.eml` file per mail, or into the log; and the
+//! one place a rendered mail becomes a MIME message with our headers.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::AsyncSmtpTransportBuilder;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{Address, Message};
 use uuid::Uuid;
 
 use crate::render::RenderedMail;
+use crate::smtp::SmtpRelay;
 
 /// Which transport `mail.transport` chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,14 +58,14 @@ pub struct SendError {
 }
 
 impl SendError {
-    fn transient(message: impl Into<String>) -> SendError {
+    pub(crate) fn transient(message: impl Into<String>) -> SendError {
         SendError {
             transient: true,
             message: message.into(),
         }
     }
 
-    fn permanent(message: impl Into<String>) -> SendError {
+    pub(crate) fn permanent(message: impl Into<String>) -> SendError {
         SendError {
             transient: false,
             message: message.into(),
@@ -110,29 +108,6 @@ impl fmt::Debug for Transport {
     }
 }
 
-/// An SMTP relay with a connection pool.
-pub struct SmtpRelay {
-    // Boxed: the builder is large and there is one relay per process.
-    builder: Box<AsyncSmtpTransportBuilder>,
-    timeout: Duration,
-    /// `host:port` without credentials, for messages.
-    endpoint: String,
-    /// Built on first use: lettre's pool spawns a task, which needs the Tokio runtime that
-    /// start-up code may not be running in yet. Emptied after a timed-out exchange, whose
-    /// connection lettre would otherwise put back into the pool mid-command.
-    mailer: Mutex<Option<AsyncSmtpTransport<Tokio1Executor>>>,
-}
-
-impl fmt::Debug for SmtpRelay {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The builder holds the credentials: show only where mail goes.
-        f.debug_struct("SmtpRelay")
-            .field("endpoint", &self.endpoint)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Transport {
     /// Builds the configured transport. Nothing connects or touches the disk yet.
     ///
@@ -144,21 +119,10 @@ impl Transport {
                 if config.timeout.is_zero() {
                     return Err(TransportError::Timeout);
                 }
-                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
-                    .map_err(|e| TransportError::SmtpUrl {
-                        reason: e.to_string(),
-                    })?
-                    .timeout(Some(config.timeout))
-                    // lettre writes a mail's body and its closing dot in two writes without
-                    // TCP_NODELAY, so each mail waits out a delayed ACK (~40 ms) on its connection;
-                    // the dispatcher sends several at once, each on a connection of this pool.
-                    .pool_config(PoolConfig::new().max_size(16));
-                Ok(Transport::Smtp(SmtpRelay {
-                    builder: Box::new(builder),
-                    timeout: config.timeout,
-                    endpoint: endpoint_of(&config.smtp_url),
-                    mailer: Mutex::new(None),
-                }))
+                Ok(Transport::Smtp(SmtpRelay::new(
+                    &config.smtp_url,
+                    config.timeout,
+                )?))
             }
             TransportKind::File => {
                 if config.file_dir.as_os_str().is_empty() {
@@ -192,60 +156,6 @@ impl Transport {
             }
         }
     }
-}
-
-impl SmtpRelay {
-    fn mailer(&self) -> AsyncSmtpTransport<Tokio1Executor> {
-        let mut slot = self.mailer.lock().unwrap_or_else(PoisonError::into_inner);
-        slot.get_or_insert_with(|| (*self.builder).clone().build())
-            .clone()
-    }
-
-    async fn send(&self, message: Message) -> Result<(), SendError> {
-        let mailer = self.mailer();
-        // lettre bounds only the connect by the timeout; a relay that accepts and then stalls
-        // would hold this worker forever, so the whole exchange gets the same bound.
-        match tokio::time::timeout(self.timeout, mailer.send(message)).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(classify(&e, &self.endpoint)),
-            Err(_) => {
-                // Drop the pool (and the half-used connection it would recycle); the next mail
-                // builds a fresh one.
-                self.mailer
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take();
-                Err(SendError::transient(format!(
-                    "SMTP {}: no answer within {:?}",
-                    self.endpoint, self.timeout
-                )))
-            }
-        }
-    }
-}
-
-/// 4xx, network, TLS and timeout failures may pass; a 5xx is the relay's final word on this
-/// mail, except for authentication replies, which are our configuration and get fixed.
-fn classify(error: &lettre::transport::smtp::Error, endpoint: &str) -> SendError {
-    let message = format!("SMTP {endpoint}: {error}");
-    let auth_problem = error
-        .status()
-        .is_some_and(|code| matches!(code.to_string().as_str(), "530" | "534" | "535" | "538"));
-    if error.is_permanent() && !auth_problem {
-        SendError::permanent(message)
-    } else {
-        SendError::transient(message)
-    }
-}
-
-/// `host:port` of an SMTP URL, without scheme, credentials or query.
-fn endpoint_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host)
-        .to_owned()
 }
 
 const AUTO_SUBMITTED: HeaderName = HeaderName::new_from_ascii_str("Auto-Submitted");
@@ -625,18 +535,6 @@ mod tests {
         assert!(
             shown.contains("mail.example.cn:465") && !shown.contains("sekrit"),
             "{shown}"
-        );
-    }
-
-    #[test]
-    fn endpoints_lose_their_credentials() {
-        assert_eq!(
-            endpoint_of("smtps://u:p@host.example:465"),
-            "host.example:465"
-        );
-        assert_eq!(
-            endpoint_of("smtp://127.0.0.1:1025?tls=required"),
-            "127.0.0.1:1025"
         );
     }
 }
