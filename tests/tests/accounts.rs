@@ -486,6 +486,9 @@ async fn forged_and_stale_tokens_are_refused() {
         .exec(app.db().conn())
         .await
         .unwrap();
+    // Changed outside this process (straight in the database, as another instance would):
+    // authentication's account cache holds what it read for at most a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     assert_eq!(
         app.get_as("/api/v1/me", &s.access_token).await.status(),
         401

@@ -69,8 +69,15 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthUs
     let Ok(claims) = access::verify(&state.keys, &state.config.auth.issuer, token, now) else {
         return Ok(None);
     };
-    let Some(user) = users::find_by_id(state.db.conn(), claims.user_id.0).await? else {
-        return Ok(None);
+    let user = match state.accounts.get(claims.user_id.0) {
+        Some(user) => user,
+        None => {
+            let Some(user) = users::find_by_id(state.db.conn(), claims.user_id.0).await? else {
+                return Ok(None);
+            };
+            state.accounts.put(user.clone());
+            user
+        }
     };
     Ok(actor_for(&user).map(|actor| AuthUser { actor, user }))
 }

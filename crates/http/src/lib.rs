@@ -1,6 +1,7 @@
 //! The HTTP face of Peitao: the JSON API, the server-rendered pages and the operational endpoints.
 //! Wiring only: handlers parse, ask the lower crates, and answer; business rules live below.
 
+pub mod accounts_cache;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub config: Arc<HttpConfig>,
     /// Keys that sign and verify tokens (current plus those still honoured after a rotation).
     pub keys: Arc<KeySet>,
+    /// Accounts as authentication last read them (one second at most).
+    pub accounts: Arc<accounts_cache::AccountCache>,
     /// The matching index of this process, shared by every request and the worker.
     pub matcher: Arc<service::matching::Matcher>,
 }

@@ -9,7 +9,8 @@ use peitao_persistence::matcher_feed;
 use crate::settings::Settings;
 use crate::startup;
 
-/// Needs rematched at once: their database writes overlap while the index answers the next.
+/// Needs rematched at once on PostgreSQL: their writes overlap while the index answers the next.
+/// SQLite has one writer: transactions that read then write would only fail each other there.
 const CONCURRENCY: usize = 8;
 
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
@@ -33,7 +34,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} needs  {per_sec}  ETA {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let summary = matching::rematch_all(&db, &matcher, CONCURRENCY, |done| {
+    let concurrency = match db.backend() {
+        peitao_persistence::Backend::Sqlite => 1,
+        peitao_persistence::Backend::Postgres => CONCURRENCY,
+    };
+    let summary = matching::rematch_all(&db, &matcher, concurrency, |done| {
         bar.set_position(done as u64);
     })
     .await?;

@@ -72,6 +72,7 @@ pub async fn app_state(
         db,
         reference,
         matcher: Arc::new(matcher),
+        accounts: Arc::default(),
         keys: Arc::new(keys),
         config: Arc::new(HttpConfig {
             public_url: settings.server.public_url.clone(),

@@ -53,32 +53,45 @@ async fn profiles<C: ConnectionTrait>(
     query: sea_orm::Select<organization::Entity>,
     all: bool,
 ) -> StoreResult<Vec<(Uuid, SupplierProfile)>> {
-    let orgs = query.all(conn).await?;
-    let mut certs = organization_certification::Entity::find();
+    // Only the columns the index uses: hydrating whole rows doubles a million-row load.
+    type Row = (Uuid, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let orgs: Vec<Row> = query
+        .select_only()
+        .column(organization::Column::Id)
+        .column(organization::Column::RegionCode)
+        .column(organization::Column::SuspendedAt)
+        .column(organization::Column::VerifiedAt)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut certs = organization_certification::Entity::find()
+        .select_only()
+        .column(organization_certification::Column::OrganizationId)
+        .column(organization_certification::Column::CertificationCode)
+        .column(organization_certification::Column::ExpiresOn);
     if !all {
         certs = certs.filter(
-            organization_certification::Column::OrganizationId.is_in(orgs.iter().map(|o| o.id)),
+            organization_certification::Column::OrganizationId.is_in(orgs.iter().map(|o| o.0)),
         );
     }
     let mut held: std::collections::HashMap<Uuid, Vec<(String, chrono::NaiveDate)>> =
         std::collections::HashMap::new();
-    for c in certs.all(conn).await? {
-        held.entry(c.organization_id)
-            .or_default()
-            .push((c.certification_code, c.expires_on));
+    let rows: Vec<(Uuid, String, chrono::NaiveDate)> = certs.into_tuple().all(conn).await?;
+    for (org, code, expires) in rows {
+        held.entry(org).or_default().push((code, expires));
     }
     let answered = crate::matches::responsiveness(conn).await?;
     Ok(orgs
         .into_iter()
-        .filter_map(|o| {
+        .filter_map(|(id, region, suspended_at, verified_at)| {
             Some((
-                o.id,
+                id,
                 SupplierProfile {
-                    region: RegionCode::parse(&o.region_code).ok()?,
-                    suspended: o.suspended_at.is_some(),
-                    verified: o.verified_at.is_some(),
-                    certifications: held.remove(&o.id).unwrap_or_default(),
-                    responsiveness: answered.get(&o.id).copied(),
+                    region: RegionCode::parse(&region).ok()?,
+                    suspended: suspended_at.is_some(),
+                    verified: verified_at.is_some(),
+                    certifications: held.remove(&id).unwrap_or_default(),
+                    responsiveness: answered.get(&id).copied(),
                 },
             ))
         })
@@ -107,15 +120,60 @@ pub async fn capabilities<C: ConnectionTrait>(
     if let Some(since) = since {
         query = query.filter(capability::Column::UpdatedAt.gte(since));
     }
-    Ok(query
+    type Row = (
+        Uuid,
+        Uuid,
+        String,
+        String,
+        Option<i64>,
+        Option<String>,
+        String,
+        String,
+    );
+    let rows: Vec<Row> = query
+        .select_only()
+        .column(capability::Column::Id)
+        .column(capability::Column::OrganizationId)
+        .column(capability::Column::CategoryCode)
+        .column(capability::Column::Status)
+        .column(capability::Column::AnnualCapacity)
+        .column(capability::Column::Unit)
+        .column(capability::Column::ServedRegionCodes)
+        .column(capability::Column::Terms)
+        .into_tuple()
         .all(conn)
-        .await?
-        .into_iter()
-        .filter_map(|c| {
-            let profile = capability_profile(&c)?;
-            Some((c.id, c.organization_id, profile))
-        })
-        .collect())
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, organization_id, category, status, capacity, unit, served, terms) in rows {
+        if terms.is_empty() {
+            // Written before terms were stored: the whole row is needed to compute them.
+            if let Some(c) = capability::Entity::find_by_id(id).one(conn).await? {
+                if let Some(profile) = capability_profile(&c) {
+                    out.push((id, organization_id, profile));
+                }
+            }
+            continue;
+        }
+        let Ok(category) = CategoryCode::parse(&category) else {
+            continue;
+        };
+        out.push((
+            id,
+            organization_id,
+            CapabilityProfile {
+                category,
+                published: status == CapabilityStatus::Published.as_str(),
+                annual_capacity: capacity,
+                unit,
+                served_regions: strings(&served)
+                    .iter()
+                    .filter_map(|r| RegionCode::parse(r).ok())
+                    .collect(),
+                terms: split(&terms),
+            },
+        ));
+    }
+    Ok(out)
 }
 
 /// The capability as the matcher sees it; `None` when its stored codes no longer parse.

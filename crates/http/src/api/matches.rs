@@ -3,13 +3,14 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use peitao_persistence::matches::{OemSide, SupplierSide};
+use peitao_persistence::matches::OemSide;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::service::match_views::SupplierMatch;
 use crate::service::matches;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -41,13 +42,6 @@ impl From<&peitao_persistence::entities::organization::Model> for OrganizationRe
 }
 
 #[derive(Debug, Serialize)]
-struct CapabilityRef {
-    id: Uuid,
-    title: String,
-    category_code: String,
-}
-
-#[derive(Debug, Serialize)]
 struct NeedRef {
     id: Uuid,
     title: String,
@@ -55,20 +49,6 @@ struct NeedRef {
     delivery_region_code: String,
     respond_by: Option<NaiveDate>,
     status: String,
-}
-
-/// One match as the OEM (or staff) sees it from the need.
-#[derive(Debug, Serialize)]
-struct SupplierMatch {
-    id: Uuid,
-    /// Place in the need's current ranking; null once it fell out of the top K.
-    rank: Option<i32>,
-    score: f64,
-    status: String,
-    capability: CapabilityRef,
-    organization: OrganizationRef,
-    explanation: serde_json::Value,
-    updated_at: DateTime<Utc>,
 }
 
 /// One match as the supplier (or staff) sees it from the capability.
@@ -86,25 +66,6 @@ struct NeedMatch {
 
 fn explanation(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
-}
-
-impl From<SupplierSide> for SupplierMatch {
-    fn from(m: SupplierSide) -> Self {
-        SupplierMatch {
-            id: m.proposal.id,
-            rank: m.proposal.rank,
-            score: m.proposal.score,
-            status: m.proposal.status,
-            capability: CapabilityRef {
-                id: m.capability.id,
-                title: m.capability.title,
-                category_code: m.capability.category_code,
-            },
-            organization: OrganizationRef::from(&m.supplier),
-            explanation: explanation(&m.proposal.explanation),
-            updated_at: m.proposal.updated_at,
-        }
-    }
 }
 
 impl From<OemSide> for NeedMatch {
@@ -142,9 +103,7 @@ async fn of_need(
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = matches::of_need(&state, &user, id.into_inner(), query.status.as_deref()).await?;
-    Ok(HttpResponse::Ok().json(Items {
-        items: rows.into_iter().map(SupplierMatch::from).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(Items::<SupplierMatch> { items: rows }))
 }
 
 #[get("/capabilities/{id}/matches")]

@@ -302,7 +302,9 @@ pub async fn verify_email(state: &AppState, token: &str, origin: &Origin) -> Res
         now,
     )
     .await?;
-    commit(txn).await
+    commit(txn).await?;
+    state.accounts.forget(user_id);
+    Ok(())
 }
 
 /// Mails a fresh verification link when the account exists and is unverified. Answers the same
@@ -665,7 +667,9 @@ pub async fn confirm_password_reset(
         now,
     )
     .await?;
-    commit(txn).await
+    commit(txn).await?;
+    state.accounts.forget(user.id);
+    Ok(())
 }
 
 /// Changes to one's own account (PATCH /api/v1/me).
@@ -732,6 +736,7 @@ pub async fn update_me(
         .await?;
     }
     commit(txn).await?;
+    state.accounts.forget(me.id);
     Ok(updated)
 }
 
@@ -782,5 +787,6 @@ pub async fn unsubscribe(
             json!({"before": {"email_frequency": user.email_frequency}, "after": {"email_frequency": "off"}}), &origin.ip), now).await?;
     }
     commit(txn).await?;
+    state.accounts.forget(user.id);
     Ok(updated)
 }

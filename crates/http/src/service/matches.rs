@@ -3,7 +3,9 @@
 
 use peitao_auth::policy::Action;
 use peitao_domain::ids::OrganizationId;
-use peitao_persistence::matches::{self, OemSide, SupplierSide, status};
+use std::sync::Arc;
+
+use peitao_persistence::matches::{self, OemSide, status};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -11,7 +13,8 @@ use crate::auth::AuthUser;
 use peitao_domain::Invalid;
 
 use crate::error::ApiError;
-use crate::service::{capabilities, needs};
+use crate::service::capabilities;
+use crate::service::match_views::{NeedMatches, SupplierMatch};
 
 const BAD_STATUS: Invalid = Invalid::new(
     "match.status",
@@ -55,13 +58,42 @@ pub async fn of_need(
     caller: &AuthUser,
     need_id: Uuid,
     asked: Option<&str>,
-) -> Result<Vec<SupplierSide>, ApiError> {
-    let need = needs::get(state, Some(caller), need_id).await?;
-    caller.authorize(Action::ViewNeedMatches {
-        owner_organization_id: OrganizationId(need.row.need.organization_id),
-    })?;
+) -> Result<Vec<SupplierMatch>, ApiError> {
     let statuses = statuses(caller, asked)?;
-    Ok(matches::of_need(state.db.conn(), need_id, &statuses).await?)
+    let view = match state.matcher.views().get(need_id) {
+        Some(view) => view,
+        None => {
+            let row = peitao_persistence::needs::find(state.db.conn(), need_id)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            let items = matches::of_need(state.db.conn(), need_id, ALL)
+                .await?
+                .into_iter()
+                .map(SupplierMatch::from)
+                .collect();
+            let view = Arc::new(NeedMatches {
+                owner: row.organization.id,
+                owner_suspended: row.organization.suspended_at.is_some(),
+                items,
+            });
+            state.matcher.views().put(need_id, view.clone());
+            view
+        }
+    };
+    let member_or_staff = caller.actor.role.is_staff()
+        || caller.actor.organization_id == Some(OrganizationId(view.owner));
+    if view.owner_suspended && !member_or_staff {
+        return Err(ApiError::NotFound);
+    }
+    caller.authorize(Action::ViewNeedMatches {
+        owner_organization_id: OrganizationId(view.owner),
+    })?;
+    Ok(view
+        .items
+        .iter()
+        .filter(|m| statuses.contains(&m.status.as_str()))
+        .cloned()
+        .collect())
 }
 
 /// A capability's matches, best first.

@@ -14,6 +14,8 @@ use peitao_persistence::matches::{self, Proposal, SyncOutcome};
 use peitao_persistence::sea_orm::{ConnectionTrait, TransactionTrait};
 use peitao_persistence::{Db, StoreError, StoreResult};
 use serde_json::json;
+
+use super::match_views::MatchViews;
 use uuid::Uuid;
 
 /// Changes made by another instance are picked up by rereading rows changed since the last
@@ -27,6 +29,7 @@ pub struct Matcher {
     /// Proposals kept per need.
     top_k: usize,
     refreshed: Mutex<DateTime<Utc>>,
+    views: MatchViews,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -51,6 +54,7 @@ impl Matcher {
             index: RwLock::new(MatchIndex::new(reference, rules)),
             top_k,
             refreshed: Mutex::new(DateTime::<Utc>::MIN_UTC),
+            views: MatchViews::default(),
         }
     }
 
@@ -76,7 +80,14 @@ impl Matcher {
             index: RwLock::new(index),
             top_k,
             refreshed: Mutex::new(started),
+            views: MatchViews::default(),
         })
+    }
+
+    /// Recently read matches lists.
+    #[must_use]
+    pub fn views(&self) -> &MatchViews {
+        &self.views
     }
 
     #[must_use]
@@ -199,19 +210,36 @@ async fn load_into<C: ConnectionTrait>(
     since: Option<DateTime<Utc>>,
 ) -> StoreResult<()> {
     index.begin_bulk();
+    let started = std::time::Instant::now();
     for (id, profile) in matcher_feed::suppliers(conn, since).await? {
         if let Err(e) = index.upsert_supplier(id, &profile) {
             tracing::warn!(organization = %id, error = %e, "organization left out of matching");
         }
     }
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        "suppliers loaded"
+    );
     let mut after = None;
+    let (mut reading, mut filing) = (0.0, 0.0);
     loop {
+        let t = std::time::Instant::now();
         let batch = matcher_feed::capabilities(conn, after, since).await?;
+        reading += t.elapsed().as_secs_f64();
         let Some(last) = batch.last() else { break };
         after = Some(last.0);
+        let t = std::time::Instant::now();
         apply(index, &batch);
+        filing += t.elapsed().as_secs_f64();
     }
+    let t = std::time::Instant::now();
     index.end_bulk();
+    tracing::debug!(
+        reading,
+        filing,
+        shelving = t.elapsed().as_secs_f64(),
+        "capabilities loaded"
+    );
     Ok(())
 }
 
@@ -254,6 +282,9 @@ pub async fn match_need<C: ConnectionTrait>(
     need: &need::Model,
     now: DateTime<Utc>,
 ) -> StoreResult<SyncOutcome> {
+    // Dropped before the change commits: a read in between rebuilds from the old rows, and the
+    // entry lives only `TTL`.
+    matcher.views.forget(need.id);
     let Some(profile) = matcher_feed::need_profile(need) else {
         tracing::warn!(need = %need.id, "need has codes the reference data lacks; not matched");
         return Ok(SyncOutcome::default());
@@ -352,6 +383,7 @@ pub async fn rematch_needs(db: &Db, matcher: &Matcher, needs: &[Uuid]) -> StoreR
         };
         outcome += match_need(&txn, matcher, &need.need, Utc::now()).await?;
         txn.commit().await.map_err(StoreError::from)?;
+        matcher.views.forget(id);
     }
     Ok(outcome)
 }
@@ -396,8 +428,12 @@ pub struct RematchSummary {
     pub outcome: SyncOutcome,
 }
 
-/// Recomputes every open need's proposals, `concurrency` needs at a time, reporting the number
-/// done after each. Needs closed meanwhile are skipped by `match_need` itself.
+/// Needs rematched per transaction by `rematch_all`: commits are what a bulk rematch waits on.
+const REMATCH_CHUNK: usize = 100;
+
+/// Recomputes every open need's proposals, `concurrency` transactions of up to 100 needs at a
+/// time, reporting the number done after each. Needs closed meanwhile are skipped by
+/// `match_need` itself.
 ///
 /// # Errors
 /// Database errors; needs already rematched stay so.
@@ -414,15 +450,25 @@ pub async fn rematch_all(
         let batch = matcher_feed::open_needs(db.conn(), after).await?;
         let Some(last) = batch.last() else { break };
         after = Some(last.id);
-        let mut done = stream::iter(batch.into_iter().map(|need| async move {
+        let chunks: Vec<Vec<need::Model>> = batch
+            .chunks(REMATCH_CHUNK)
+            .map(<[need::Model]>::to_vec)
+            .collect();
+        let mut done = stream::iter(chunks.into_iter().map(|chunk| async move {
             let txn = db.conn().begin().await?;
-            let outcome = match_need(&txn, matcher, &need, Utc::now()).await?;
+            let mut outcome = SyncOutcome::default();
+            for need in &chunk {
+                outcome += match_need(&txn, matcher, need, Utc::now()).await?;
+            }
             txn.commit().await.map_err(StoreError::from)?;
-            Ok::<_, StoreError>(outcome)
+            for need in &chunk {
+                matcher.views.forget(need.id);
+            }
+            Ok::<_, StoreError>((chunk.len(), outcome))
         }))
         .buffer_unordered(concurrency.max(1));
-        while let Some(outcome) = done.try_next().await? {
-            summary.needs += 1;
+        while let Some((needs, outcome)) = done.try_next().await? {
+            summary.needs += needs;
             summary.outcome += outcome;
             progress(summary.needs);
         }

@@ -254,6 +254,7 @@ pub async fn remove(
     )
     .await?;
     txn.commit().await.map_err(StoreError::from)?;
+    state.accounts.forget(user_id);
     Ok(())
 }
 
@@ -282,6 +283,7 @@ pub async fn deactivate(
             json!({"before": {"active": true}, "after": {"active": false}, "tokens_revoked": tokens, "sessions_revoked": sessions}), origin), now).await?;
     }
     txn.commit().await.map_err(StoreError::from)?;
+    state.accounts.forget(user_id);
     Ok(())
 }
 

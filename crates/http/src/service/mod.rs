@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod capabilities;
 pub mod digest;
 pub mod mailing;
+pub mod match_views;
 pub mod matches;
 pub mod matching;
 pub mod members;

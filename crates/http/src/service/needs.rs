@@ -324,6 +324,7 @@ pub async fn create(
         .await?
         .ok_or(ApiError::Internal)?;
     commit(txn).await?;
+    state.matcher.views().forget(need.id);
     Ok(view(row, Some(caller)))
 }
 
@@ -639,6 +640,7 @@ pub async fn edit(
     matching::match_need(&txn, &state.matcher, &after, now).await?;
     let row = needs::find(&txn, id).await?.ok_or(ApiError::Internal)?;
     commit(txn).await?;
+    state.matcher.views().forget(id);
     Ok(view(row, Some(caller)))
 }
 
@@ -680,7 +682,9 @@ pub async fn close(
         )
         .await?;
     }
-    commit(txn).await
+    commit(txn).await?;
+    state.matcher.views().forget(id);
+    Ok(())
 }
 
 /// A page of a need's earlier versions, newest first (owner's members and staff: the snapshots

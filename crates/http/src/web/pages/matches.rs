@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use peitao_domain::{Locale, RegionCode};
-use peitao_persistence::entities::organization;
 use uuid::Uuid;
 
 use super::words::MatchWords;
@@ -100,34 +99,38 @@ fn status_label(w: &'static MatchWords, status: &str) -> &'static str {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn card(
-    state: &AppState,
-    w: &'static MatchWords,
-    proposal: &peitao_persistence::entities::proposal::Model,
-    party: &organization::Model,
-    posting: String,
-    locale: Locale,
-) -> MatchCard {
-    let e: serde_json::Value = serde_json::from_str(&proposal.explanation).unwrap_or_default();
+/// What a card shows of one match, whichever side it is seen from.
+struct Seen<'a> {
+    rank: Option<i32>,
+    score: f64,
+    status: &'a str,
+    party_name: &'a str,
+    party_verified: bool,
+    party_region: &'a str,
+    posting: &'a str,
+    explanation: &'a serde_json::Value,
+}
+
+fn card(state: &AppState, w: &'static MatchWords, m: &Seen<'_>, locale: Locale) -> MatchCard {
+    let e = m.explanation;
     let km = e
         .get("distance_km")
         .and_then(serde_json::Value::as_f64)
         .unwrap_or(0.0);
     MatchCard {
-        rank: proposal.rank,
-        score_percent: percent(proposal.score),
-        status_label: status_label(w, &proposal.status),
-        party: party.name.clone(),
-        party_verified: party.verified_at.is_some(),
-        party_region: region_name(state, &party.region_code),
-        posting,
+        rank: m.rank,
+        score_percent: percent(m.score),
+        status_label: status_label(w, m.status),
+        party: m.party_name.to_owned(),
+        party_verified: m.party_verified,
+        party_region: region_name(state, m.party_region),
+        posting: m.posting.to_owned(),
         distance_km: match locale {
             Locale::ZhCn => format!("{km:.0} 公里"),
             Locale::En => format!("{km:.0} km"),
         },
         local: e.get("local").and_then(serde_json::Value::as_bool) == Some(true),
-        bars: bars(w, &e),
+        bars: bars(w, e),
     }
 }
 
@@ -151,14 +154,17 @@ pub async fn of_need(
     let cards = rows
         .iter()
         .map(|m| {
-            card(
-                &state,
-                w,
-                &m.proposal,
-                &m.supplier,
-                m.capability.title.clone(),
-                visit.locale,
-            )
+            let seen = Seen {
+                rank: m.rank,
+                score: m.score,
+                status: &m.status,
+                party_name: &m.organization.name,
+                party_verified: m.organization.verified,
+                party_region: &m.organization.region_code,
+                posting: &m.capability.title,
+                explanation: &m.explanation,
+            };
+            card(&state, w, &seen, visit.locale)
         })
         .collect();
     let page = MatchesPage {
@@ -191,14 +197,19 @@ pub async fn of_capability(
     let cards = rows
         .iter()
         .map(|m| {
-            card(
-                &state,
-                w,
-                &m.proposal,
-                &m.oem,
-                m.need.title.clone(),
-                visit.locale,
-            )
+            let explanation: serde_json::Value =
+                serde_json::from_str(&m.proposal.explanation).unwrap_or_default();
+            let seen = Seen {
+                rank: m.proposal.rank,
+                score: m.proposal.score,
+                status: &m.proposal.status,
+                party_name: &m.oem.name,
+                party_verified: m.oem.verified_at.is_some(),
+                party_region: &m.oem.region_code,
+                posting: &m.need.title,
+                explanation: &explanation,
+            };
+            card(&state, w, &seen, visit.locale)
         })
         .collect();
     let page = MatchesPage {
