@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect,
@@ -375,4 +375,106 @@ async fn organizations<C: ConnectionTrait>(
         .into_iter()
         .map(|o| (o.id, o))
         .collect())
+}
+
+/// One match of a need with just what a list shows, read in one joined query.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ListedMatch {
+    pub id: Uuid,
+    pub rank: Option<i32>,
+    pub score: f64,
+    pub status: String,
+    pub explanation: String,
+    pub updated_at: DateTime<Utc>,
+    pub capability_id: Uuid,
+    pub capability_title: String,
+    pub category_code: String,
+    pub supplier_id: Uuid,
+    pub supplier_name: String,
+    pub supplier_verified_at: Option<DateTime<Utc>>,
+    pub supplier_region_code: String,
+}
+
+/// The need's owner and whether it is suspended; `None` for an unknown need.
+///
+/// # Errors
+/// Database errors.
+pub async fn owner_of_need<C: ConnectionTrait>(
+    conn: &C,
+    need_id: Uuid,
+) -> StoreResult<Option<(Uuid, bool)>> {
+    #[derive(FromQueryResult)]
+    struct Owner {
+        id: Uuid,
+        suspended_at: Option<DateTime<Utc>>,
+    }
+    let query = Query::select()
+        .column((organization::Entity, organization::Column::Id))
+        .column((organization::Entity, organization::Column::SuspendedAt))
+        .from(need::Entity)
+        .inner_join(
+            organization::Entity,
+            Expr::col((organization::Entity, organization::Column::Id))
+                .equals((need::Entity, need::Column::OrganizationId)),
+        )
+        .and_where(Expr::col((need::Entity, need::Column::Id)).eq(need_id))
+        .to_owned();
+    let row = Owner::find_by_statement(conn.get_database_backend().build(&query))
+        .one(conn)
+        .await?;
+    Ok(row.map(|o| (o.id, o.suspended_at.is_some())))
+}
+
+/// Every match of a need, ranked, with its capability and supplier: one query.
+///
+/// # Errors
+/// Database errors.
+pub async fn listing_of_need<C: ConnectionTrait>(
+    conn: &C,
+    need_id: Uuid,
+) -> StoreResult<Vec<ListedMatch>> {
+    let (m, c, o) = (proposal::Entity, capability::Entity, organization::Entity);
+    let query = Query::select()
+        .column((m, proposal::Column::Id))
+        .column((m, proposal::Column::Rank))
+        .column((m, proposal::Column::Score))
+        .column((m, proposal::Column::Status))
+        .column((m, proposal::Column::Explanation))
+        .column((m, proposal::Column::UpdatedAt))
+        .column((m, proposal::Column::CapabilityId))
+        .expr_as(
+            Expr::col((c, capability::Column::Title)),
+            "capability_title",
+        )
+        .column((c, capability::Column::CategoryCode))
+        .column((m, proposal::Column::SupplierId))
+        .expr_as(Expr::col((o, organization::Column::Name)), "supplier_name")
+        .expr_as(
+            Expr::col((o, organization::Column::VerifiedAt)),
+            "supplier_verified_at",
+        )
+        .expr_as(
+            Expr::col((o, organization::Column::RegionCode)),
+            "supplier_region_code",
+        )
+        .from(m)
+        .inner_join(
+            c,
+            Expr::col((c, capability::Column::Id)).equals((m, proposal::Column::CapabilityId)),
+        )
+        .inner_join(
+            o,
+            Expr::col((o, organization::Column::Id)).equals((m, proposal::Column::SupplierId)),
+        )
+        .and_where(Expr::col((m, proposal::Column::NeedId)).eq(need_id))
+        .order_by_expr(Expr::col((m, proposal::Column::Rank)).is_null(), Order::Asc)
+        .order_by((m, proposal::Column::Rank), Order::Asc)
+        .order_by((m, proposal::Column::Score), Order::Desc)
+        .order_by((m, proposal::Column::CapabilityId), Order::Asc)
+        .to_owned();
+    Ok(
+        ListedMatch::find_by_statement(conn.get_database_backend().build(&query))
+            .all(conn)
+            .await?,
+    )
 }

@@ -7,12 +7,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use peitao_persistence::matches::SupplierSide;
+use peitao_persistence::matches::ListedMatch;
 use serde::Serialize;
 use uuid::Uuid;
 
-/// How long another instance's change may take to show.
-const TTL: Duration = Duration::from_secs(2);
+/// How long another instance's change may take to show: as long as its capabilities take to
+/// reach this instance's index (`matcher.refresh_secs`, 5 s by default).
+const TTL: Duration = Duration::from_secs(5);
 /// Needs kept; past this the cache starts over (a burst of cold reads, never unbounded memory).
 const CAPACITY: usize = 4_096;
 
@@ -47,27 +48,26 @@ pub struct SupplierMatch {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<SupplierSide> for SupplierMatch {
-    fn from(m: SupplierSide) -> Self {
+impl From<ListedMatch> for SupplierMatch {
+    fn from(m: ListedMatch) -> Self {
         SupplierMatch {
-            id: m.proposal.id,
-            rank: m.proposal.rank,
-            score: m.proposal.score,
-            explanation: serde_json::from_str(&m.proposal.explanation)
-                .unwrap_or(serde_json::Value::Null),
-            status: m.proposal.status,
+            id: m.id,
+            rank: m.rank,
+            score: m.score,
+            explanation: serde_json::from_str(&m.explanation).unwrap_or(serde_json::Value::Null),
+            status: m.status,
             capability: CapabilityRef {
-                id: m.capability.id,
-                title: m.capability.title,
-                category_code: m.capability.category_code,
+                id: m.capability_id,
+                title: m.capability_title,
+                category_code: m.category_code,
             },
             organization: PartyRef {
-                id: m.supplier.id,
-                name: m.supplier.name,
-                verified: m.supplier.verified_at.is_some(),
-                region_code: m.supplier.region_code,
+                id: m.supplier_id,
+                name: m.supplier_name,
+                verified: m.supplier_verified_at.is_some(),
+                region_code: m.supplier_region_code,
             },
-            updated_at: m.proposal.updated_at,
+            updated_at: m.updated_at,
         }
     }
 }

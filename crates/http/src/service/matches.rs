@@ -63,17 +63,17 @@ pub async fn of_need(
     let view = match state.matcher.views().get(need_id) {
         Some(view) => view,
         None => {
-            let row = peitao_persistence::needs::find(state.db.conn(), need_id)
+            let (owner, owner_suspended) = matches::owner_of_need(state.db.conn(), need_id)
                 .await?
                 .ok_or(ApiError::NotFound)?;
-            let items = matches::of_need(state.db.conn(), need_id, ALL)
+            let items = matches::listing_of_need(state.db.conn(), need_id)
                 .await?
                 .into_iter()
                 .map(SupplierMatch::from)
                 .collect();
             let view = Arc::new(NeedMatches {
-                owner: row.organization.id,
-                owner_suspended: row.organization.suspended_at.is_some(),
+                owner,
+                owner_suspended,
                 items,
             });
             state.matcher.views().put(need_id, view.clone());
