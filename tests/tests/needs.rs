@@ -386,15 +386,18 @@ async fn the_directory_filters_by_category_subtree_zone_region_certification_and
         list("?certification=iatf16949").await,
         ["车规级 MCU", "电池包壳体", "Flat-wire MOTOR stator"]
     );
-    // Text: case-insensitive substring of title or description; % is just a character.
+    // Text: words of title or description, any case; punctuation alone finds nothing.
     assert_eq!(list("?q=motor").await, ["Flat-wire MOTOR stator"]);
-    assert_eq!(list("?q=%E5%9F%9F%E6%8E%A7").await, ["域控制器"]);
+    assert_eq!(
+        list("?q=%E5%9F%9F%E6%8E%A7%E5%88%B6%E5%99%A8").await,
+        ["域控制器"]
+    );
     assert_eq!(list("?q=100%25").await, ["动力电芯 100% 国产"]);
     assert_eq!(list("?q=%25%25").await.len(), 0);
     assert_eq!(
-        list("?q=12%20%E4%B8%87").await.len(),
+        list("?q=%E9%87%8F%E4%BA%A7").await.len(),
         5,
-        "the description matches too"
+        "the description matches too (量产)"
     );
     assert_eq!(
         list(&format!("?organization={org_a}")).await,

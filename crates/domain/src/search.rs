@@ -231,9 +231,16 @@ impl SearchIndex {
     }
 
     /// The `n` best documents for the query terms that rank strictly after `after` (from the
-    /// top without it), best first. A document scores when it has at least one query term.
+    /// top without it) and that `keep` accepts (all without it), best first. A document scores
+    /// when it has at least one query term.
     #[must_use]
-    pub fn top(&self, query: &[String], after: Option<Position>, n: usize) -> Vec<Position> {
+    pub fn top(
+        &self,
+        query: &[String],
+        after: Option<Position>,
+        n: usize,
+        keep: Option<&dyn Fn(Uuid) -> bool>,
+    ) -> Vec<Position> {
         let live = self.slots.len();
         if n == 0 || live == 0 {
             return Vec::new();
@@ -297,7 +304,7 @@ impl SearchIndex {
                 score,
                 id: self.ids[slot as usize],
             };
-            if after.is_some_and(|a| !a.precedes(&hit)) {
+            if after.is_some_and(|a| !a.precedes(&hit)) || keep.is_some_and(|keep| !keep(hit.id)) {
                 continue;
             }
             if heap.len() == n {
@@ -339,7 +346,7 @@ mod tests {
 
     #[test]
     fn a_title_mention_ranks_above_a_body_mention() {
-        let hits = index().top(&q(&["压铸"]), None, 10);
+        let hits = index().top(&q(&["压铸"]), None, 10, None);
         let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
         assert_eq!(ids, [id(1), id(2)]);
         assert!(hits[0].score > hits[1].score);
@@ -347,10 +354,10 @@ mod tests {
 
     #[test]
     fn more_query_terms_matched_rank_higher_and_unknown_terms_are_ignored() {
-        let hits = index().top(&q(&["模具", "注塑", "无此词"]), None, 10);
+        let hits = index().top(&q(&["模具", "注塑", "无此词"]), None, 10, None);
         assert_eq!(hits[0].id, id(3));
         assert_eq!(hits.len(), 2);
-        assert!(index().top(&q(&["无此词"]), None, 10).is_empty());
+        assert!(index().top(&q(&["无此词"]), None, 10, None).is_empty());
     }
 
     #[test]
@@ -362,7 +369,7 @@ mod tests {
         let mut seen = Vec::new();
         let mut after = None;
         loop {
-            let page = index.top(&q(&["冲压"]), after, 4);
+            let page = index.top(&q(&["冲压"]), after, 4, None);
             if page.is_empty() {
                 break;
             }
@@ -377,11 +384,15 @@ mod tests {
     fn changes_and_removals_are_seen_and_compaction_keeps_results() {
         let mut index = index();
         index.upsert(id(1), ["注塑"], ["注塑"]);
-        assert_eq!(index.top(&q(&["压铸"]), None, 10).len(), 1);
+        assert_eq!(index.top(&q(&["压铸"]), None, 10, None).len(), 1);
         index.remove(id(2));
-        assert!(index.top(&q(&["压铸"]), None, 10).is_empty());
+        assert!(index.top(&q(&["压铸"]), None, 10, None).is_empty());
         let ids = |index: &SearchIndex| -> Vec<Uuid> {
-            index.top(&q(&["注塑", "模具"]), None, 10).iter().map(|h| h.id).collect()
+            index
+                .top(&q(&["注塑", "模具"]), None, 10, None)
+                .iter()
+                .map(|h| h.id)
+                .collect()
         };
         let before = ids(&index);
         index.compact();

@@ -108,10 +108,7 @@ pub async fn capabilities<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database errors.
-pub async fn needs<C: ConnectionTrait>(
-    conn: &C,
-    scope: Scope,
-) -> StoreResult<Vec<SearchDocument>> {
+pub async fn needs<C: ConnectionTrait>(conn: &C, scope: Scope) -> StoreResult<Vec<SearchDocument>> {
     use need::Column as C;
     let mut q = need::Entity::find()
         .select_only()
