@@ -402,6 +402,13 @@ mod tests {
     }
 
     #[test]
+    fn keep_narrows_the_ranking() {
+        let only_two = |id: Uuid| id == Uuid::from_u128(2);
+        let hits = index().top(&q(&["压铸"]), None, 10, Some(&only_two));
+        assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [id(2)]);
+    }
+
+    #[test]
     fn positions_survive_their_text_form() {
         let p = Position {
             score: 1.234_567,
