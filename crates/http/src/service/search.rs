@@ -242,7 +242,7 @@ where
 {
     let mut out = Vec::with_capacity(want);
     let mut after = after;
-    let mut chunk = (want * 2).max(64).min(CHUNK_MAX);
+    let mut chunk = (want * 2).clamp(64, CHUNK_MAX);
     let mut checked = 0usize;
     let mut filters_first_tried = false;
     while out.len() < want {
