@@ -211,6 +211,21 @@ impl SearchIndex {
         self.retired = 0;
     }
 
+    /// Roughly the heap this index holds, in bytes (tables counted at capacity, a hash map's
+    /// slot as key, value and one control byte).
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        let postings: usize = self.postings.iter().map(|p| p.capacity() * 4).sum();
+        let words: usize = self.vocabulary.keys().map(|k| k.len()).sum();
+        self.ids.capacity() * 16
+            + self.lengths.capacity() * 2
+            + self.slots.capacity() * (16 + 4 + 1)
+            + self.vocabulary.capacity() * (16 + 4 + 1)
+            + words
+            + self.postings.capacity() * 24
+            + postings
+    }
+
     /// Releases spare capacity after a bulk load.
     pub fn shrink(&mut self) {
         for list in &mut self.postings {

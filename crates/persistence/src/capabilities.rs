@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use peitao_domain::capability::ValidCapability;
 use peitao_domain::user::CapabilityStatus;
-use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -215,22 +215,42 @@ pub async fn list<C: ConnectionTrait>(
     limit: u64,
 ) -> StoreResult<Vec<Listed>> {
     let mut q = capability::Entity::find()
-        .filter(capability::Column::Status.eq(filter.status.as_str()))
-        .filter(capability::Column::OrganizationId.in_subquery(listable_organizations(filter)));
+        .filter(capability::Column::Status.eq(filter.status.as_str()));
+    let holders = filter.certification.as_ref().map(|(code, today)| {
+        Query::select()
+            .column(organization_certification::Column::OrganizationId)
+            .from(organization_certification::Entity)
+            .and_where(organization_certification::Column::CertificationCode.eq(code.as_str()))
+            .and_where(organization_certification::Column::ExpiresOn.gte(*today))
+            .to_owned()
+    });
+    if filter.only.is_some() {
+        // A search's candidates (at most a few thousand): checking each one's organization by
+        // key beats building the set of every listable organization (~200 ms for 500,000).
+        let same_org = |table: &str, column: &str| {
+            Expr::col((Alias::new(table), Alias::new(column)))
+                .equals((capability::Entity, capability::Column::OrganizationId))
+        };
+        let mut listable = listable_organizations(filter);
+        listable.and_where(same_org("organizations", "id"));
+        q = q.filter(Expr::exists(listable));
+        if let Some(mut holders) = holders {
+            holders.and_where(same_org("organization_certifications", "organization_id"));
+            q = q.filter(Expr::exists(holders));
+        }
+    } else {
+        q = q.filter(
+            capability::Column::OrganizationId.in_subquery(listable_organizations(filter)),
+        );
+        if let Some(holders) = holders {
+            q = q.filter(capability::Column::OrganizationId.in_subquery(holders));
+        }
+    }
     if let Some(org) = filter.organization {
         q = q.filter(capability::Column::OrganizationId.eq(org));
     }
     if let Some(categories) = &filter.categories {
         q = q.filter(capability::Column::CategoryCode.is_in(categories.iter().map(String::as_str)));
-    }
-    if let Some((code, today)) = &filter.certification {
-        let holders = Query::select()
-            .column(organization_certification::Column::OrganizationId)
-            .from(organization_certification::Entity)
-            .and_where(organization_certification::Column::CertificationCode.eq(code.as_str()))
-            .and_where(organization_certification::Column::ExpiresOn.gte(*today))
-            .to_owned();
-        q = q.filter(capability::Column::OrganizationId.in_subquery(holders));
     }
     if let Some(ids) = &filter.only {
         q = q.filter(capability::Column::Id.is_in(ids.iter().copied()));

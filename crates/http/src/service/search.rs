@@ -91,6 +91,7 @@ impl Search {
             capabilities = search.len(Kind::Capabilities),
             needs = search.len(Kind::Needs),
             organizations = search.len(Kind::Organizations),
+            megabytes = search.heap_bytes() / 1_000_000,
             seconds = (Utc::now() - started).as_seconds_f64(),
             "search indexes built"
         );
@@ -115,6 +116,20 @@ impl Search {
             index.compact();
         }
         out
+    }
+
+    /// Roughly the heap all three indexes hold, in bytes.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        KINDS
+            .iter()
+            .map(|&kind| {
+                self.index(kind)
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .heap_bytes()
+            })
+            .sum()
     }
 
     /// Documents of this kind held.
