@@ -214,8 +214,8 @@ pub async fn list<C: ConnectionTrait>(
     filter: &ListFilter,
     limit: u64,
 ) -> StoreResult<Vec<Listed>> {
-    let mut q = capability::Entity::find()
-        .filter(capability::Column::Status.eq(filter.status.as_str()));
+    let mut q =
+        capability::Entity::find().filter(capability::Column::Status.eq(filter.status.as_str()));
     let holders = filter.certification.as_ref().map(|(code, today)| {
         Query::select()
             .column(organization_certification::Column::OrganizationId)
@@ -239,9 +239,8 @@ pub async fn list<C: ConnectionTrait>(
             q = q.filter(Expr::exists(holders));
         }
     } else {
-        q = q.filter(
-            capability::Column::OrganizationId.in_subquery(listable_organizations(filter)),
-        );
+        q = q
+            .filter(capability::Column::OrganizationId.in_subquery(listable_organizations(filter)));
         if let Some(holders) = holders {
             q = q.filter(capability::Column::OrganizationId.in_subquery(holders));
         }
