@@ -10,6 +10,7 @@ mod m20261125_000004_mail;
 mod m20261125_000005_accounts;
 mod m20261125_000006_profiles;
 mod m20261125_000007_matches;
+mod m20261125_000008_search;
 mod util;
 
 /// Every migration, oldest first.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_accounts::Migration),
             Box::new(m20261125_000006_profiles::Migration),
             Box::new(m20261125_000007_matches::Migration),
+            Box::new(m20261125_000008_search::Migration),
         ]
     }
 }

@@ -677,10 +677,11 @@ async fn the_list_filters_by_category_region_zone_certification_verification_and
         ("?q=%E7%94%B5%E8%8A%AF", &cell_only[..]), // 电芯
         ("?q=mcu", &mcu_only[..]),
         ("?q=grade", &mcu_only[..]),
+        ("?q=%E5%9B%BD%E4%BA%A7", &cell_only[..]), // 国产, in the description
         ("?q=100%25", &cell_only[..]),
         ("?q=_", &none[..]),
         (
-            "?category=EDRIVE&zone=CHENGYU&verified=true&q=%E6%96%B9",
+            "?category=EDRIVE&zone=CHENGYU&verified=true&q=%E6%96%B9%E5%BD%A2",
             &cell_only[..],
         ),
         (&format!("?organization={org_wh}"), &mcu_only[..]),
@@ -887,4 +888,183 @@ async fn the_list_pages_newest_first_by_cursor() {
     let (_, page) = call(&app, Method::GET, "/api/v1/capabilities", None, None).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
     assert!(page["next_cursor"].is_null());
+}
+
+/// Every title a search finds, page by page through `next_cursor`.
+async fn all_pages(app: &TestApp, query: &str, limit: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/api/v1/capabilities?{query}&limit={limit}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let (status, page) = call(app, Method::GET, &path, None, None).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= limit as usize);
+        out.extend(
+            items
+                .iter()
+                .map(|i| i["title"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn search_segments_chinese_stems_english_ranks_and_pages() {
+    let app = TestApp::spawn().await;
+    let (cq, _) = member(&app, "cq@supplier.example.cn", "supplier", CODE_A).await;
+    let (wh, org_wh) = member(&app, "wh@supplier.example.cn", "supplier", CODE_B).await;
+    let staff = staff(&app).await;
+    let cap = |title: &str, description: &str| json!({"category_code": "CHASSIS", "title": title, "description": description});
+    // 压铸 once (description) against twice (title and description).
+    post(&app, &cq, &cap("电池托盘", "采用一体化压铸工艺")).await;
+    post(&app, &cq, &cap("铝合金压铸壳体", "高压压铸,材料 ADC12")).await;
+    post(
+        &app,
+        &wh,
+        &cap(
+            "Stamped parts",
+            "Progressive die stamping of steel brackets",
+        ),
+    )
+    .await;
+    post(&app, &wh, &cap("Injection moulding", "Plastic trim")).await;
+
+    assert_eq!(
+        titles(&app, "?q=%E5%8E%8B%E9%93%B8", None).await, // 压铸
+        ["铝合金压铸壳体", "电池托盘"],
+        "a word inside a longer compound; title and description above description alone"
+    );
+    assert_eq!(titles(&app, "?q=stamping", None).await, ["Stamped parts"]);
+    assert_eq!(titles(&app, "?q=STAMPS", None).await, ["Stamped parts"]);
+    // Several words: any of them finds, more of them ranks higher.
+    assert_eq!(
+        titles(&app, "?q=plastic%20stamping%20bracket", None).await[0],
+        "Stamped parts"
+    );
+    // Only stop words or punctuation: nothing, not an error.
+    assert!(
+        titles(&app, "?q=the%20and%20%E7%9A%84", None)
+            .await
+            .is_empty()
+    );
+    assert!(titles(&app, "?q=%EF%BC%8C%E3%80%82", None).await.is_empty());
+    // Combined with a filter: the Wuhan supplier's only.
+    assert!(
+        titles(
+            &app,
+            &format!("?q=%E5%8E%8B%E9%93%B8&organization={org_wh}"),
+            None
+        )
+        .await
+        .is_empty()
+    );
+    // An edit is found under its new words at once, and no longer under the old.
+    let list = call(
+        &app,
+        Method::GET,
+        "/api/v1/capabilities?q=moulding",
+        None,
+        None,
+    )
+    .await
+    .1;
+    let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/capabilities/{id}"),
+        Some(&wh),
+        Some(&json!({"title": "Blow moulding"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(titles(&app, "?q=injection", None).await.is_empty());
+    assert_eq!(titles(&app, "?q=blow", None).await, ["Blow moulding"]);
+    // Archived ones are not found.
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/capabilities/{id}"),
+        Some(&wh),
+        None,
+    )
+    .await;
+    assert!(titles(&app, "?q=blow", None).await.is_empty());
+
+    // Paging through many equally good results: no repeats, no gaps, newest first on ties.
+    for n in 0..23 {
+        post(&app, &cq, &cap(&format!("冲压件 {n:02}"), "精密冲压")).await;
+    }
+    let paged = all_pages(&app, "q=%E5%86%B2%E5%8E%8B", 5).await; // 冲压
+    let expected: Vec<String> = (0..23).rev().map(|n| format!("冲压件 {n:02}")).collect();
+    assert_eq!(paged, expected);
+    // A plain list's cursor is not a search cursor.
+    let plain = call(
+        &app,
+        Method::GET,
+        "/api/v1/capabilities?limit=1",
+        None,
+        None,
+    )
+    .await
+    .1;
+    let (status, problem) = call(
+        &app,
+        Method::GET,
+        &format!(
+            "/api/v1/capabilities?q=%E5%86%B2%E5%8E%8B&cursor={}",
+            plain["next_cursor"].as_str().unwrap()
+        ),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].clone()),
+        (422, json!("cursor"))
+    );
+
+    // A suspended supplier's capabilities are never found.
+    let (_, me) = call(&app, Method::GET, "/api/v1/me", Some(&cq), None).await;
+    let org_cq = me["organization_id"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/organizations/{org_cq}/suspend"),
+        Some(&staff),
+        Some(&json!({"reason": "虚假信息"})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert!(titles(&app, "?q=%E5%8E%8B%E9%93%B8", None).await.is_empty());
+    assert!(all_pages(&app, "q=%E5%86%B2%E5%8E%8B", 5).await.is_empty());
+    assert_eq!(titles(&app, "?q=stamping", None).await, ["Stamped parts"]);
+
+    // Over-long text: 422 naming q, in the caller's language.
+    let long = "压".repeat(101);
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/capabilities?q={long}")))
+        .header("Accept-Language", "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "q");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("搜索词"),
+        "{problem}"
+    );
 }

@@ -486,6 +486,7 @@ async fn another_instances_changes_reach_this_index_on_refresh() {
         served_region_codes: Set("[]".into()),
         status: Set("published".into()),
         terms: Set(String::new()),
+        title_terms: Set(String::new()),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -386,15 +386,18 @@ async fn the_directory_filters_by_category_subtree_zone_region_certification_and
         list("?certification=iatf16949").await,
         ["车规级 MCU", "电池包壳体", "Flat-wire MOTOR stator"]
     );
-    // Text: case-insensitive substring of title or description; % is just a character.
+    // Text: words of title or description, any case; punctuation alone finds nothing.
     assert_eq!(list("?q=motor").await, ["Flat-wire MOTOR stator"]);
-    assert_eq!(list("?q=%E5%9F%9F%E6%8E%A7").await, ["域控制器"]);
+    assert_eq!(
+        list("?q=%E5%9F%9F%E6%8E%A7%E5%88%B6%E5%99%A8").await,
+        ["域控制器"]
+    );
     assert_eq!(list("?q=100%25").await, ["动力电芯 100% 国产"]);
     assert_eq!(list("?q=%25%25").await.len(), 0);
     assert_eq!(
-        list("?q=12%20%E4%B8%87").await.len(),
+        list("?q=%E9%87%8F%E4%BA%A7").await.len(),
         5,
-        "the description matches too"
+        "the description matches too (量产)"
     );
     assert_eq!(
         list(&format!("?organization={org_a}")).await,
@@ -757,6 +760,9 @@ async fn a_suspended_organizations_needs_leave_every_listing_at_once() {
     ] {
         let page = get(&app, "/api/v1/needs", token, 200).await;
         assert_eq!(titles(&page), ["别家的需求"]);
+        // Search too: both descriptions say 量产, only the other's is found.
+        let page = get(&app, "/api/v1/needs?q=%E9%87%8F%E4%BA%A7", token, 200).await;
+        assert_eq!(titles(&page), ["别家的需求"]);
         let page = get(
             &app,
             &format!("/api/v1/needs?organization={org}"),
@@ -794,4 +800,65 @@ async fn a_suspended_organizations_needs_leave_every_listing_at_once() {
             .status(),
         204
     );
+}
+
+#[tokio::test]
+async fn search_ranks_title_words_first_and_pages_by_cursor() {
+    let app = TestApp::spawn().await;
+    let (oem, _) = member(&app, "buyer@oem-a.example.cn", "oem", OEM_A).await;
+    let mut once = need_body("电池托盘");
+    once["description"] = json!("一体化压铸工艺,年需 5 万件。");
+    post_need(&app, &oem, &once).await;
+    let mut twice = need_body("铝合金压铸壳体");
+    twice["description"] = json!("高压压铸,材料 ADC12。");
+    post_need(&app, &oem, &twice).await;
+    post_need(&app, &oem, &need_body("Stamped brackets")).await;
+    let page = get(&app, "/api/v1/needs?q=%E5%8E%8B%E9%93%B8", None, 200).await; // 压铸
+    assert_eq!(titles(&page), ["铝合金压铸壳体", "电池托盘"]);
+    let page = get(&app, "/api/v1/needs?q=Stamping", None, 200).await;
+    assert_eq!(titles(&page), ["Stamped brackets"]);
+    let page = get(&app, "/api/v1/needs?q=%E7%9A%84%EF%BC%8C", None, 200).await; // 的,
+    assert_eq!(page["items"], json!([]));
+
+    // Four alike needs (need_body's description says 量产), one per page: no repeats, no gaps.
+    for t in ["定子 A", "定子 B", "定子 C"] {
+        post_need(&app, &oem, &need_body(t)).await;
+    }
+    let page1 = get(
+        &app,
+        "/api/v1/needs?q=%E9%87%8F%E4%BA%A7&limit=1",
+        None,
+        200,
+    )
+    .await;
+    let mut seen = titles(&page1);
+    let mut cursor = page1["next_cursor"].as_str().map(str::to_owned);
+    while let Some(c) = cursor {
+        let page = get(
+            &app,
+            &format!("/api/v1/needs?q=%E9%87%8F%E4%BA%A7&limit=1&cursor={c}"),
+            None,
+            200,
+        )
+        .await;
+        seen.extend(titles(&page));
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 4, "{seen:?}");
+    assert_eq!(seen.len(), 4, "{seen:?}");
+
+    let long = "x".repeat(101);
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/needs?q={long}")))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "q");
 }

@@ -14,6 +14,7 @@ pub mod organization;
 pub mod phone;
 pub mod reference;
 pub mod region_code;
+pub mod search;
 pub mod user;
 
 pub use category_code::CategoryCode;

@@ -67,6 +67,8 @@ pub struct AppState {
     pub accounts: Arc<accounts_cache::AccountCache>,
     /// The matching index of this process, shared by every request and the worker.
     pub matcher: Arc<service::matching::Matcher>,
+    /// The search indexes of this process (`q=` on the lists).
+    pub search: Arc<service::search::Search>,
 }
 
 /// No script or style from anywhere but ourselves, no framing, no inline code.

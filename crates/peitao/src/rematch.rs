@@ -1,6 +1,9 @@
 //! `peitao rematch`: rebuild the matching index from the database and recompute every open
 //! need's proposals, with a progress bar and a summary.
 
+// A command-line report, as main.rs prints its own.
+#![allow(clippy::print_stdout)]
+
 use std::time::Instant;
 
 use peitao_http::service::matching::{self, Matcher};

@@ -11,6 +11,7 @@ use peitao_auth::password::{self, HashCost};
 use peitao_domain::reference::ReferenceData;
 use peitao_http::service::digest::DigestSchedule;
 use peitao_http::service::matching::Matcher;
+use peitao_http::service::search::Search;
 use peitao_http::{AppState, AuthConfig, HttpConfig};
 use peitao_notify::{Transport, TransportConfig, TransportKind};
 use peitao_persistence::seed::demo::{self, DemoOutcome, DemoWorld};
@@ -63,6 +64,9 @@ pub async fn app_state(
     )
     .await
     .context("building the matching index")?;
+    let search = Search::load(&db)
+        .await
+        .context("building the search indexes")?;
     let keys = KeySet::new(
         &settings.auth.jwt_secret,
         &settings.auth.jwt_previous_secrets,
@@ -73,6 +77,7 @@ pub async fn app_state(
         reference,
         matcher: Arc::new(matcher),
         accounts: Arc::default(),
+        search: Arc::new(search),
         keys: Arc::new(keys),
         config: Arc::new(HttpConfig {
             public_url: settings.server.public_url.clone(),
@@ -181,6 +186,9 @@ async fn refresh_matcher(state: AppState, every: Duration, mut stop: watch::Rece
         }
         if let Err(e) = state.matcher.refresh(&state.db).await {
             tracing::warn!(error = %e, "refreshing the matching index failed; trying again later");
+        }
+        if let Err(e) = state.search.refresh(&state.db).await {
+            tracing::warn!(error = %e, "refreshing the search indexes failed; trying again later");
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod rate_limit;
 pub mod reference;
 pub mod refresh;
+pub mod search_feed;
 pub mod seed;
 pub mod terms;
 #[cfg(feature = "testing")]

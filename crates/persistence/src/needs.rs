@@ -7,10 +7,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use peitao_domain::ids::PlantId;
 use peitao_domain::need::NeedFields;
 use peitao_domain::user::NeedStatus;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef,
 };
 use uuid::Uuid;
 
@@ -84,8 +84,8 @@ pub struct NeedFilter {
     pub delivery_regions: Option<Vec<String>>,
     pub certification: Option<String>,
     pub status: NeedStatus,
-    /// Case-insensitive substring of title or description.
-    pub text: Option<String>,
+    /// Only these needs (a search's candidates, ranked by the caller).
+    pub only: Option<Vec<Uuid>>,
     /// Cursor: needs older than this id (ids are time-ordered UUIDv7).
     pub before: Option<Uuid>,
 }
@@ -145,17 +145,8 @@ pub async fn list<C: ConnectionTrait>(
         // The column holds a JSON array of codes: match the quoted code, not a prefix of another.
         q = q.filter(need::Column::RequiredCertifications.like(contains(&format!("\"{code}\""))));
     }
-    if let Some(text) = &filter.text {
-        // Interim search: a case-insensitive substring scan of title and description. Chinese
-        // full-text search (jieba segmentation, a search index) replaces this in a later issue.
-        // SQLite's LOWER folds ASCII only; Chinese has no case, so that is enough for now.
-        let pattern = text.to_lowercase();
-        let lower = |c: need::Column| Expr::expr(Func::lower(Expr::col((need::Entity, c))));
-        q = q.filter(
-            Condition::any()
-                .add(lower(need::Column::Title).like(contains(&pattern)))
-                .add(lower(need::Column::Description).like(contains(&pattern))),
-        );
+    if let Some(ids) = &filter.only {
+        q = q.filter(need::Column::Id.is_in(ids.iter().copied()));
     }
     if let Some(before) = filter.before {
         q = q.filter(need::Column::Id.lt(before));
@@ -275,6 +266,7 @@ fn set_fields(row: &mut need::ActiveModel, fields: &NeedFields) {
     row.required_certifications = Set(crate::json_list(&fields.required_certifications));
     row.target_price = Set(fields.target_price.as_ref().map(|p| p.as_str().to_owned()));
     row.terms = Set(crate::terms::need_terms(&fields.title, &fields.description));
+    row.title_terms = Set(crate::terms::title_terms(&fields.title));
 }
 
 /// Stores a new open need for `organization_id`.
@@ -315,6 +307,7 @@ pub fn with_fields(before: &need::Model, fields: &NeedFields, now: DateTime<Utc>
         required_certifications: crate::json_list(&fields.required_certifications),
         target_price: fields.target_price.as_ref().map(|p| p.as_str().to_owned()),
         terms: crate::terms::need_terms(&fields.title, &fields.description),
+        title_terms: crate::terms::title_terms(&fields.title),
         updated_at: now,
         ..before.clone()
     }

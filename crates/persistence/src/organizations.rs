@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use peitao_domain::user::CapabilityStatus;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -39,8 +39,8 @@ pub struct DirectoryFilter {
     /// Organizations holding this certification, unexpired on the given day.
     pub certification: Option<(String, NaiveDate)>,
     pub verified: Option<bool>,
-    /// Case-insensitive substring of `name` or `name_en`.
-    pub text: Option<String>,
+    /// Only these organizations (a search's candidates, ranked by the caller).
+    pub only: Option<Vec<Uuid>>,
     /// Cursor: organizations older than this id (ids are time-ordered UUIDv7).
     pub before: Option<Uuid>,
 }
@@ -101,39 +101,13 @@ fn directory_query(filter: &DirectoryFilter) -> Select<organization::Entity> {
         Some(false) => q = q.filter(organization::Column::VerifiedAt.is_null()),
         None => {}
     }
-    if let Some(text) = &filter.text {
-        // Interim: a substring scan. Full-text search (Chinese segmentation, English stemming)
-        // replaces this when the search issue lands; keep the parameter and its meaning.
-        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-        let lower_like = |col: organization::Column| {
-            Expr::expr(Func::lower(Expr::col((organization::Entity, col))))
-                .like(LikeExpr::new(pattern.clone()).escape(LIKE_ESCAPE))
-        };
-        q = q.filter(
-            Condition::any()
-                .add(lower_like(organization::Column::Name))
-                .add(lower_like(organization::Column::NameEn)),
-        );
+    if let Some(ids) = &filter.only {
+        q = q.filter(organization::Column::Id.is_in(ids.iter().copied()));
     }
     if let Some(before) = filter.before {
         q = q.filter(organization::Column::Id.lt(before));
     }
     q
-}
-
-/// `!` rather than backslash: the two backends disagree about backslashes in string literals.
-const LIKE_ESCAPE: char = '!';
-
-/// Makes `%`, `_` and the escape itself match literally.
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | LIKE_ESCAPE) {
-            out.push(LIKE_ESCAPE);
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Held certifications of these organizations, by organization then code.
@@ -263,7 +237,30 @@ pub async fn update_profile<C: ConnectionTrait>(
         founded_year
     );
     row.updated_at = Set(now);
-    Ok(row.update(conn).await?)
+    Ok(row.with_terms().update(conn).await?)
+}
+
+impl organization::ActiveModel {
+    /// The row with its search terms computed from its names and descriptions as set in it
+    /// (call after setting those).
+    #[must_use]
+    pub fn with_terms(mut self) -> organization::ActiveModel {
+        let name = self.name.try_as_ref().map_or("", String::as_str);
+        let optional = |v: &sea_orm::ActiveValue<Option<String>>| {
+            v.try_as_ref().and_then(|v| v.as_deref()).map(str::to_owned)
+        };
+        let name_en = optional(&self.name_en);
+        let terms = crate::terms::organization_terms(
+            name,
+            name_en.as_deref(),
+            optional(&self.description).as_deref(),
+            optional(&self.description_en).as_deref(),
+        );
+        let title = crate::terms::organization_title_terms(name, name_en.as_deref());
+        self.terms = Set(terms);
+        self.title_terms = Set(title);
+        self
+    }
 }
 
 /// The organization's plants, oldest first.
@@ -404,26 +401,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_text_filter_escapes_the_same_way_on_both_backends() {
+    fn search_candidates_narrow_the_directory_and_suspended_ones_stay_out() {
         use sea_orm::{DbBackend, QueryTrait};
         let filter = DirectoryFilter {
-            text: Some("A_b".into()),
+            only: Some(vec![Uuid::nil()]),
             ..DirectoryFilter::default()
         };
         for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
             let sql = directory_query(&filter).build(backend).to_string();
-            assert!(sql.contains("LOWER("), "{sql}");
-            assert!(sql.contains("'%a!_b%' ESCAPE '!'"), "{sql}");
+            assert!(sql.contains(" IN ("), "{sql}");
             assert!(
                 sql.contains("IS NULL"),
                 "suspended ones are left out: {sql}"
             );
         }
-    }
-
-    #[test]
-    fn like_patterns_match_wildcards_literally() {
-        assert_eq!(escape_like("50%_off!"), "50!%!_off!!");
-        assert_eq!(escape_like("重庆"), "重庆");
     }
 }

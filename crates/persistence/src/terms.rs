@@ -1,7 +1,7 @@
 //! The words stored beside each posting (`terms` columns), segmented once on write so that
 //! loading the matcher or searching never runs the segmenter over a million rows.
 
-use peitao_domain::matching::text::terms_of;
+use peitao_domain::matching::text::{terms, terms_of};
 
 /// A capability's terms: title, description, products and processes.
 #[must_use]
@@ -22,6 +22,30 @@ pub fn capability_terms(
 #[must_use]
 pub fn need_terms(title: &str, description: &str) -> String {
     terms_of([title, description]).join(" ")
+}
+
+/// A title's terms (a posting's title; an organization's names), which search weighs more.
+#[must_use]
+pub fn title_terms(title: &str) -> String {
+    terms(title).join(" ")
+}
+
+/// An organization's terms: its names, then its descriptions.
+#[must_use]
+pub fn organization_terms(
+    name: &str,
+    name_en: Option<&str>,
+    description: Option<&str>,
+    description_en: Option<&str>,
+) -> String {
+    let fields = [Some(name), name_en, description, description_en];
+    terms_of(fields.into_iter().flatten()).join(" ")
+}
+
+/// An organization's title terms: those of its names.
+#[must_use]
+pub fn organization_title_terms(name: &str, name_en: Option<&str>) -> String {
+    terms_of([Some(name), name_en].into_iter().flatten()).join(" ")
 }
 
 /// The stored column back as a list.

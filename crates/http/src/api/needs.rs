@@ -138,10 +138,14 @@ async fn list(
         limit,
         cursor,
     } = query.into_inner();
-    let (limit, before) = PageQuery { limit, cursor }.parse()?;
-    let rows = needs::list(&state, viewer.as_ref(), &filters, limit + 1, before).await?;
-    let page = Page::from_rows(rows, limit, |v| v.row.need.id, NeedBody::from);
-    Ok(HttpResponse::Ok().json(page))
+    let page = needs::list(
+        &state,
+        viewer.as_ref(),
+        &filters,
+        PageQuery { limit, cursor },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(page.map(NeedBody::from)))
 }
 
 #[get("/needs/{id}")]

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::accounts::origin;
-use super::page::Page;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Text};
@@ -71,21 +70,16 @@ pub async fn directory(
             expires_on: c.expires_on,
         });
     }
-    let body = Page::from_rows(
-        page.rows,
-        page.limit,
-        |o| o.id,
-        |o: organization::Model| DirectoryItem {
-            region_name: region_name(&state, &o.region_code),
-            verified: o.verified_at.is_some(),
-            certifications: held.get(&o.id).cloned().unwrap_or_default(),
-            id: o.id,
-            kind: o.kind,
-            name: o.name,
-            name_en: o.name_en,
-            region_code: o.region_code,
-        },
-    );
+    let body = page.page.map(|o: organization::Model| DirectoryItem {
+        region_name: region_name(&state, &o.region_code),
+        verified: o.verified_at.is_some(),
+        certifications: held.get(&o.id).cloned().unwrap_or_default(),
+        id: o.id,
+        kind: o.kind,
+        name: o.name,
+        name_en: o.name_en,
+        region_code: o.region_code,
+    });
     Ok(HttpResponse::Ok().json(body))
 }
 

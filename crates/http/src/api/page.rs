@@ -1,6 +1,8 @@
 //! Cursor paging as api.md promises it: `?limit=` (default 20, at most 100) and `?cursor=`,
-//! answered as `{items, next_cursor}`. Cursors are the last item's time-ordered id.
+//! answered as `{items, next_cursor}`. Cursors are the last item's time-ordered id; in search
+//! results (`q=`), its place in the ranking (score and id).
 
+use peitao_domain::search::Position;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -33,16 +35,29 @@ impl PageQuery {
         };
         let cursor = match self.cursor.as_deref() {
             None | Some("") => None,
-            Some(c) => Some(Uuid::parse_str(c).map_err(|_| {
-                field(
-                    "cursor",
-                    "cursor 无效:请使用上一页返回的 next_cursor。",
-                    "cursor is invalid: use next_cursor from the previous page.",
-                )
-            })?),
+            Some(c) => Some(Uuid::parse_str(c).map_err(|_| bad_cursor())?),
         };
         Ok((limit, cursor))
     }
+}
+
+/// A search results' cursor (`q=` given), or 422 naming `cursor`.
+///
+/// # Errors
+/// A cursor that is not a ranking position we gave out.
+pub fn ranked_cursor(cursor: Option<&str>) -> Result<Option<Position>, ApiError> {
+    match cursor.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(c) => Position::decode(c).map(Some).ok_or_else(bad_cursor),
+    }
+}
+
+fn bad_cursor() -> ApiError {
+    field(
+        "cursor",
+        "cursor 无效:请使用上一页返回的 next_cursor。",
+        "cursor is invalid: use next_cursor from the previous page.",
+    )
 }
 
 fn field(name: &str, zh: &'static str, en: &'static str) -> ApiError {
@@ -78,6 +93,37 @@ impl<T> Page<T> {
         Page {
             items: rows.into_iter().map(body).collect(),
             next_cursor,
+        }
+    }
+}
+
+impl<T> Page<T> {
+    /// Builds a page of search results from `limit + 1` ranked rows; the cursor is the last
+    /// row's place in the ranking.
+    pub fn from_ranked<R>(
+        mut rows: Vec<(Position, R)>,
+        limit: u64,
+        body: impl Fn(R) -> T,
+    ) -> Page<T> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more {
+            rows.last().map(|(p, _)| p.encode())
+        } else {
+            None
+        };
+        Page {
+            items: rows.into_iter().map(|(_, r)| body(r)).collect(),
+            next_cursor,
+        }
+    }
+
+    /// The same page with each item changed.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
         }
     }
 }

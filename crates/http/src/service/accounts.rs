@@ -222,6 +222,10 @@ pub async fn register(
     )
     .await?;
     commit(txn).await?;
+    state
+        .search
+        .after_change(state.db.conn(), super::search::Kind::Organizations, org.id)
+        .await;
     Ok((user, org))
 }
 

@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use peitao_auth::policy::{self, Action};
 use peitao_domain::capability::{CapabilityInput, ValidCapability};
 use peitao_domain::ids::OrganizationId;
+use peitao_domain::search::Position;
 use peitao_domain::user::CapabilityStatus;
 use peitao_domain::{CategoryCode, Invalid, RegionCode};
 use peitao_persistence::StoreError;
@@ -33,14 +34,15 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::accounts::Origin;
+use super::search::{self, Kind};
 use super::validate::Fields;
 use super::{begin, commit, matching};
 use crate::AppState;
-use crate::api::page::{Page, PageQuery};
+use crate::api::page::{Page, PageQuery, ranked_cursor};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Text};
 
-/// Longest search text: enough for any phrase, short enough to keep LIKE cheap.
+/// Longest search text: enough for any phrase.
 const Q_MAX: usize = 100;
 
 /// What `POST /api/v1/capabilities` receives (api.md). Every field defaults, so a body missing
@@ -473,8 +475,18 @@ fn china_today(now: DateTime<Utc>) -> chrono::NaiveDate {
     (now + chrono::Duration::hours(8)).date_naive()
 }
 
+/// A search asked of a listing: the terms of `q=` and where the previous page ended.
+#[derive(Debug, Clone)]
+pub struct TextSearch {
+    pub terms: Vec<String>,
+    pub after: Option<Position>,
+}
+
 /// Reads the query into a filter, or one 422 naming every bad parameter.
-fn filter(state: &AppState, query: &ListQuery) -> Result<(ListFilter, u64), ApiError> {
+fn filter(
+    state: &AppState,
+    query: &ListQuery,
+) -> Result<(ListFilter, u64, Option<TextSearch>), ApiError> {
     let reference = &state.reference;
     let mut f = Fields::new();
     let mut filter = ListFilter::published();
@@ -560,7 +572,7 @@ fn filter(state: &AppState, query: &ListQuery) -> Result<(ListFilter, u64), ApiE
     {
         filter.status = status;
     }
-    filter.text = given(query.q.as_ref()).and_then(|q| {
+    let text = given(query.q.as_ref()).and_then(|q| {
         f.check(
             "q",
             if q.chars().count() > Q_MAX {
@@ -584,9 +596,27 @@ fn filter(state: &AppState, query: &ListQuery) -> Result<(ListFilter, u64), ApiE
             Err(other) => Err(other),
         };
     let limit = page(query.limit.clone(), None)?.map_or(0, |(limit, _)| limit);
-    filter.before = page(None, query.cursor.clone())?.and_then(|(_, cursor)| cursor);
+    let search = if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
+        let after = match ranked_cursor(query.cursor.as_deref()) {
+            Ok(after) => after,
+            Err(ApiError::Validation(errors)) => {
+                for e in errors {
+                    f.push(&e.field, &e.code, e.message);
+                }
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        text.map(|q| TextSearch {
+            terms: search::query_terms(&q),
+            after,
+        })
+    } else {
+        filter.before = page(None, query.cursor.clone())?.and_then(|(_, cursor)| cursor);
+        None
+    };
     f.finish()?;
-    Ok((filter, limit))
+    Ok((filter, limit, search))
 }
 
 /// A page of capabilities, newest first (see the module's decisions for drafts and archives).
@@ -598,7 +628,7 @@ pub async fn list(
     caller: Option<&AuthUser>,
     query: &ListQuery,
 ) -> Result<Page<Listed>, ApiError> {
-    let (mut filter, limit) = filter(state, query)?;
+    let (mut filter, limit, search) = filter(state, query)?;
     let empty = Page {
         items: Vec::new(),
         next_cursor: None,
@@ -626,6 +656,26 @@ pub async fn list(
             }
         }
     }
-    let rows = capabilities::list(state.db.conn(), &filter, limit + 1).await?;
-    Ok(Page::from_rows(rows, limit, |l| l.capability.id, |l| l))
+    let Some(search) = search else {
+        let rows = capabilities::list(state.db.conn(), &filter, limit + 1).await?;
+        return Ok(Page::from_rows(rows, limit, |l| l.capability.id, |l| l));
+    };
+    let want = usize::try_from(limit + 1).unwrap_or(usize::MAX);
+    let rows = search::ranked(
+        &state.search,
+        Kind::Capabilities,
+        &search.terms,
+        search.after,
+        want,
+        |only, n| {
+            let filter = ListFilter {
+                only,
+                ..filter.clone()
+            };
+            async move { capabilities::list(state.db.conn(), &filter, n).await }
+        },
+        |l: &Listed| l.capability.id,
+    )
+    .await?;
+    Ok(Page::from_ranked(rows, limit, |l| l))
 }

@@ -18,6 +18,8 @@ use serde_json::json;
 use super::match_views::MatchViews;
 use uuid::Uuid;
 
+use super::search::Kind;
+
 /// Changes made by another instance are picked up by rereading rows changed since the last
 /// refresh, less this much: a transaction that committed late with an earlier timestamp is
 /// still seen. Rereading a row twice is harmless.
@@ -402,9 +404,13 @@ fn related_categories(reference: &ReferenceData, category: &str) -> Vec<String> 
         .collect()
 }
 
-/// Runs after a capability's change has committed. The change stands whatever happens here: a
+/// Runs after a capability's change has committed: refiles it for search and rematches. The change stands whatever happens here: a
 /// failure is logged, and the next change, refresh or `peitao rematch` brings proposals level.
 pub async fn after_capability_change(state: &crate::AppState, capability_id: Uuid) {
+    state
+        .search
+        .after_change(state.db.conn(), Kind::Capabilities, capability_id)
+        .await;
     if let Err(e) =
         capability_changed(&state.db, &state.reference, &state.matcher, capability_id).await
     {
@@ -414,6 +420,10 @@ pub async fn after_capability_change(state: &crate::AppState, capability_id: Uui
 
 /// Runs after an organization's change has committed; as [`after_capability_change`].
 pub async fn after_organization_change(state: &crate::AppState, organization_id: Uuid) {
+    state
+        .search
+        .after_change(state.db.conn(), Kind::Organizations, organization_id)
+        .await;
     if let Err(e) =
         organization_changed(&state.db, &state.reference, &state.matcher, organization_id).await
     {

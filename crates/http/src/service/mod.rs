@@ -11,6 +11,7 @@ pub mod matching;
 pub mod members;
 pub mod needs;
 pub mod organizations;
+pub mod search;
 pub mod validate;
 
 use peitao_persistence::StoreError;

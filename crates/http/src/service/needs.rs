@@ -30,9 +30,11 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::accounts::Origin;
+use super::search::{self, Kind};
 use super::validate::Fields;
 use super::{begin, commit, matching};
 use crate::AppState;
+use crate::api::page::{Page, PageQuery, ranked_cursor};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError, Text};
 use peitao_persistence::matches;
@@ -325,6 +327,10 @@ pub async fn create(
         .ok_or(ApiError::Internal)?;
     commit(txn).await?;
     state.matcher.views().forget(need.id);
+    state
+        .search
+        .after_change(state.db.conn(), Kind::Needs, need.id)
+        .await;
     Ok(view(row, Some(caller)))
 }
 
@@ -333,7 +339,7 @@ fn filter(
     state: &AppState,
     query: &NeedQuery,
     before: Option<Uuid>,
-) -> Result<NeedFilter, ApiError> {
+) -> Result<(NeedFilter, Option<String>), ApiError> {
     let given = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -437,23 +443,35 @@ fn filter(
             .map(|r| r.iter().map(|c| c.as_str().to_owned()).collect()),
         certification,
         status: status.unwrap_or(NeedStatus::Open),
-        text,
+        only: None,
         before,
     })
+    .map(|filter| (filter, text))
 }
 
-/// A page of the directory (up to `limit` rows, newest first, older than `before`).
+/// A page of the directory: newest first, or with `q=` best ranked first.
 ///
 /// # Errors
-/// 422 naming each bad filter.
+/// 422 naming each bad filter, a bad limit or cursor.
 pub async fn list(
     state: &AppState,
     viewer: Option<&AuthUser>,
     query: &NeedQuery,
-    limit: u64,
-    before: Option<Uuid>,
-) -> Result<Vec<NeedView>, ApiError> {
-    let mut filter = filter(state, query, before)?;
+    page: PageQuery,
+) -> Result<Page<NeedView>, ApiError> {
+    let searching = query.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let (limit, before, after) = if searching {
+        let (limit, _) = PageQuery {
+            limit: page.limit,
+            cursor: None,
+        }
+        .parse()?;
+        (limit, None, ranked_cursor(page.cursor.as_deref())?)
+    } else {
+        let (limit, before) = page.parse()?;
+        (limit, before, None)
+    };
+    let (mut filter, text) = filter(state, query, before)?;
     let is_staff = viewer.is_some_and(|v| v.actor.role.is_staff());
     if filter.status != NeedStatus::Open && !is_staff {
         // History is for its owner: narrow to the caller's own organization, or to nothing.
@@ -461,11 +479,41 @@ pub async fn list(
         match (own, filter.organization) {
             (Some(own), None) => filter.organization = Some(own),
             (Some(own), Some(asked)) if own == asked => {}
-            _ => return Ok(Vec::new()),
+            _ => {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            }
         }
     }
-    let rows = needs::list(state.db.conn(), &filter, limit).await?;
-    Ok(rows.into_iter().map(|r| view(r, viewer)).collect())
+    let conn = state.db.conn();
+    let Some(text) = text else {
+        let rows = needs::list(conn, &filter, limit + 1).await?;
+        return Ok(Page::from_rows(
+            rows,
+            limit,
+            |r| r.need.id,
+            |r| view(r, viewer),
+        ));
+    };
+    let rows = search::ranked(
+        &state.search,
+        Kind::Needs,
+        &search::query_terms(&text),
+        after,
+        usize::try_from(limit + 1).unwrap_or(usize::MAX),
+        |only, n| {
+            let filter = NeedFilter {
+                only,
+                ..filter.clone()
+            };
+            async move { needs::list(conn, &filter, n).await }
+        },
+        |r: &NeedRow| r.need.id,
+    )
+    .await?;
+    Ok(Page::from_ranked(rows, limit, |r| view(r, viewer)))
 }
 
 /// One need, as this caller may see it.
@@ -641,6 +689,10 @@ pub async fn edit(
     let row = needs::find(&txn, id).await?.ok_or(ApiError::Internal)?;
     commit(txn).await?;
     state.matcher.views().forget(id);
+    state
+        .search
+        .after_change(state.db.conn(), Kind::Needs, id)
+        .await;
     Ok(view(row, Some(caller)))
 }
 

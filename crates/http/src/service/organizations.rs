@@ -6,6 +6,7 @@ use peitao_auth::policy::{self, Action};
 use peitao_domain::ids::OrganizationId;
 use peitao_domain::organization::{OrganizationKind, OrganizationSize};
 use peitao_domain::phone::Phone;
+use peitao_domain::search::Position;
 use peitao_domain::{CategoryCode, Email, Invalid, RegionCode};
 use peitao_persistence::audit::{self, AuditEntry};
 use peitao_persistence::entities::{organization, organization_certification, plant};
@@ -16,10 +17,11 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::accounts::Origin;
+use super::search::{self, Kind};
 use super::validate::Fields;
 use super::{begin, commit, matching};
 use crate::AppState;
-use crate::api::page::PageQuery;
+use crate::api::page::{Page, PageQuery, ranked_cursor};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Text};
 
@@ -103,13 +105,18 @@ pub struct DirectoryQuery {
     pub cursor: Option<String>,
 }
 
-/// One page of the directory: up to `limit + 1` rows (the extra one only says there is more),
-/// and the certifications those organizations hold unexpired today.
-#[derive(Debug, Clone)]
+/// One page of the directory, and the certifications its organizations hold unexpired today.
+#[derive(Debug)]
 pub struct DirectoryPage {
-    pub rows: Vec<organization::Model>,
-    pub limit: u64,
+    pub page: Page<organization::Model>,
     pub certifications: Vec<organization_certification::Model>,
+}
+
+/// A directory search: the terms of `q=` and where the previous page ended.
+#[derive(Debug, Clone)]
+struct DirectorySearch {
+    terms: Vec<String>,
+    after: Option<Position>,
 }
 
 fn given(value: Option<&String>) -> Option<&str> {
@@ -131,18 +138,41 @@ pub async fn directory(
     query: &DirectoryQuery,
 ) -> Result<DirectoryPage, ApiError> {
     let today = today();
-    let (filter, limit) = directory_filter(state, query, today)?;
+    let (filter, limit, search) = directory_filter(state, query, today)?;
     let conn = state.db.conn();
-    let rows = repo::directory(conn, &filter, limit + 1).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|o| o.id).collect();
+    let page = match search {
+        None => {
+            let rows = repo::directory(conn, &filter, limit + 1).await?;
+            Page::from_rows(rows, limit, |o| o.id, |o| o)
+        }
+        Some(search) => {
+            let rows = search::ranked(
+                &state.search,
+                Kind::Organizations,
+                &search.terms,
+                search.after,
+                usize::try_from(limit + 1).unwrap_or(usize::MAX),
+                |only, n| {
+                    let filter = DirectoryFilter {
+                        only,
+                        ..filter.clone()
+                    };
+                    async move { repo::directory(conn, &filter, n).await }
+                },
+                |o: &organization::Model| o.id,
+            )
+            .await?;
+            Page::from_ranked(rows, limit, |o| o)
+        }
+    };
+    let ids: Vec<Uuid> = page.items.iter().map(|o| o.id).collect();
     let certifications = repo::certifications_of(conn, &ids)
         .await?
         .into_iter()
         .filter(|c| c.expires_on >= today)
         .collect();
     Ok(DirectoryPage {
-        rows,
-        limit,
+        page,
         certifications,
     })
 }
@@ -152,7 +182,7 @@ fn directory_filter(
     state: &AppState,
     query: &DirectoryQuery,
     today: NaiveDate,
-) -> Result<(DirectoryFilter, u64), ApiError> {
+) -> Result<(DirectoryFilter, u64, Option<DirectorySearch>), ApiError> {
     let mut f = Fields::new();
     let reference = &state.reference;
     // Limit and cursor parsed apart, so a request with both wrong hears of both.
@@ -174,7 +204,26 @@ fn directory_filter(
         }
     };
     let limit = paging(query.limit.as_ref(), None).map_or(0, |(limit, _)| limit);
-    let before = paging(None, query.cursor.as_ref()).and_then(|(_, cursor)| cursor);
+    let searching = given(query.q.as_ref()).is_some();
+    let before = if searching {
+        None
+    } else {
+        paging(None, query.cursor.as_ref()).and_then(|(_, cursor)| cursor)
+    };
+    let after = if searching {
+        match ranked_cursor(query.cursor.as_deref()) {
+            Ok(after) => after,
+            Err(ApiError::Validation(errors)) => {
+                for e in errors {
+                    f.push(&e.field, &e.code, e.message);
+                }
+                None
+            }
+            Err(other) => return Err(other),
+        }
+    } else {
+        None
+    };
     let kind = given(query.kind.as_ref())
         .and_then(|k| f.check("kind", OrganizationKind::parse(k)))
         .map(|k| k.as_str().to_owned());
@@ -271,10 +320,14 @@ fn directory_filter(
         zone_regions,
         certification: certification.map(|c| (c, today)),
         verified,
-        text,
+        only: None,
         before,
     };
-    Ok((filter, limit))
+    let search = text.map(|q| DirectorySearch {
+        terms: search::query_terms(&q),
+        after,
+    });
+    Ok((filter, limit, search))
 }
 
 fn codes(regions: &[RegionCode]) -> Vec<String> {

@@ -29,6 +29,9 @@ pub struct Model {
     /// Segmented terms, space-separated (the matcher's and search's words).
     #[sea_orm(column_type = "Text")]
     pub terms: String,
+    /// The title's terms, which search weighs more (empty for rows written before search).
+    #[sea_orm(column_type = "Text")]
+    pub title_terms: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -27,6 +27,13 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     #[sea_orm(column_type = "Text", nullable)]
     pub suspension_reason: Option<String>,
+    /// Segmented terms of the names and descriptions, space-separated (search's words; empty
+    /// for rows written before search, computed when read).
+    #[sea_orm(column_type = "Text")]
+    pub terms: String,
+    /// The names' terms, which search weighs more.
+    #[sea_orm(column_type = "Text")]
+    pub title_terms: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -226,7 +226,7 @@ pub async fn load(
         row.description_en = Set(o.description_en.clone());
         row.size = Set(o.size.clone());
         row.founded_year = Set(o.founded_year);
-        organization::Entity::insert(row)
+        organization::Entity::insert(row.with_terms())
             .exec_without_returning(&txn)
             .await?;
         orgs.insert(&o.key, (id, kind));
@@ -339,6 +339,7 @@ pub async fn load(
                 &c.products,
                 &c.processes,
             ),
+            title_terms: crate::terms::title_terms(&c.title),
         }
         .into_active(new_id(), now);
         capability::Entity::insert(row)
@@ -383,6 +384,7 @@ pub async fn load(
             target_price: Set(n.target_price.clone()),
             status: Set(status.as_str().to_owned()),
             terms: Set(crate::terms::need_terms(&n.title, &n.description)),
+            title_terms: Set(crate::terms::title_terms(&n.title)),
             created_at: Set(now),
             updated_at: Set(now),
         })

@@ -48,7 +48,10 @@ impl NewOrganization<'_> {
             created_at: Set(now),
             updated_at: Set(now),
             suspension_reason: Set(None),
+            terms: Set(String::new()),
+            title_terms: Set(String::new()),
         }
+        .with_terms()
     }
 }
 
@@ -68,6 +71,8 @@ pub(crate) struct NewCapability {
     pub status: &'static str,
     /// From [`crate::terms::capability_terms`]; loaders of many alike rows cache it.
     pub terms: String,
+    /// From [`crate::terms::title_terms`]; cached the same way.
+    pub title_terms: String,
 }
 
 impl NewCapability {
@@ -87,6 +92,7 @@ impl NewCapability {
             served_region_codes: Set(crate::json_list(&self.served_region_codes)),
             status: Set(self.status.to_owned()),
             terms: Set(self.terms),
+            title_terms: Set(self.title_terms),
             created_at: Set(now),
             updated_at: Set(now),
         }

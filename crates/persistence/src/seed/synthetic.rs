@@ -90,7 +90,7 @@ pub async fn generate<R: Rng + Send>(
     let run: String = (0..3)
         .map(|_| char::from(*CREDIT_ALPHABET.choose(rng).unwrap_or(&b'0')))
         .collect();
-    let mut terms_cache: HashMap<(&str, &str), String> = HashMap::new();
+    let mut terms_cache: HashMap<(&str, &str), (String, String)> = HashMap::new();
     let mut summary = SyntheticSummary::default();
     let mut done = 0;
     while done < count {
@@ -138,10 +138,13 @@ pub async fn generate<R: Rng + Send>(
                 let processes = vec![process.to_owned()];
                 // Only the serial differs between rows of one (category, process), and numbers
                 // are not terms: segment each pair once.
-                let terms = terms_cache
+                let (terms, title_terms) = terms_cache
                     .entry((category, process))
                     .or_insert_with(|| {
-                        capability_terms(&title, &description, &products, &processes)
+                        (
+                            capability_terms(&title, &description, &products, &processes),
+                            crate::terms::title_terms(&title),
+                        )
                     })
                     .clone();
                 caps.push(
@@ -153,6 +156,7 @@ pub async fn generate<R: Rng + Send>(
                         products,
                         processes,
                         terms,
+                        title_terms,
                         annual_capacity: Some(rng.random_range(1_000..2_000_000)),
                         unit: Some("件".to_owned()),
                         min_order_qty: Some(rng.random_range(100..10_000)),
@@ -225,7 +229,7 @@ pub async fn generate_needs<R: Rng + Send>(
     let run: String = (0..3)
         .map(|_| char::from(*CREDIT_ALPHABET.choose(rng).unwrap_or(&b'0')))
         .collect();
-    let mut terms_cache: HashMap<(&str, &str), String> = HashMap::new();
+    let mut terms_cache: HashMap<(&str, &str), (String, String)> = HashMap::new();
     let mut done = 0;
     while done < count {
         let size = BATCH.min(count - done);
@@ -256,9 +260,14 @@ pub async fn generate_needs<R: Rng + Send>(
             let description = format!(
                 "合成需求:{process}工艺配套,年度采购,编号 {i}。Synthetic need for scale tests."
             );
-            let terms = terms_cache
+            let (terms, title_terms) = terms_cache
                 .entry((category, process))
-                .or_insert_with(|| crate::terms::need_terms(&title, &description))
+                .or_insert_with(|| {
+                    (
+                        crate::terms::need_terms(&title, &description),
+                        crate::terms::title_terms(&title),
+                    )
+                })
                 .clone();
             needs.push(need::ActiveModel {
                 id: Set(new_id()),
@@ -280,6 +289,7 @@ pub async fn generate_needs<R: Rng + Send>(
                 target_price: Set(None),
                 status: Set("open".to_owned()),
                 terms: Set(terms),
+                title_terms: Set(title_terms),
                 created_at: Set(now),
                 updated_at: Set(now),
             });

@@ -1,0 +1,303 @@
+//! Ranked search over capabilities, needs and organizations: this process's in-memory indexes
+//! (loaded at start, changed after each write here, refreshed for other instances' changes), and
+//! the walk that intersects a ranking with a listing's SQL filters.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError, RwLock};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use peitao_domain::matching::text::terms;
+use peitao_domain::search::{Position, SearchIndex};
+use peitao_persistence::sea_orm::ConnectionTrait;
+use peitao_persistence::search_feed::{self, Scope, SearchDocument};
+use peitao_persistence::{Db, StoreResult};
+use uuid::Uuid;
+
+/// As the matcher's: rows changed this long before the last refresh are read again, so a
+/// transaction that committed late with an earlier timestamp is still seen.
+const REFRESH_OVERLAP: TimeDelta = TimeDelta::seconds(30);
+
+/// Ranked candidates checked against the filters before trying the filters first.
+const WALK_BUDGET: usize = 5_000;
+/// Largest number of candidates checked in one query.
+const CHUNK_MAX: usize = 2_000;
+/// The filters alone are read when they leave at most this many rows.
+const FILTER_FIRST_MAX: u64 = 20_000;
+
+/// What is searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Capabilities,
+    Needs,
+    Organizations,
+}
+
+const KINDS: [Kind; 3] = [Kind::Capabilities, Kind::Needs, Kind::Organizations];
+
+/// The search indexes of one process.
+#[derive(Debug)]
+pub struct Search {
+    capabilities: RwLock<SearchIndex>,
+    needs: RwLock<SearchIndex>,
+    organizations: RwLock<SearchIndex>,
+    refreshed: Mutex<DateTime<Utc>>,
+}
+
+impl Default for Search {
+    fn default() -> Self {
+        Search {
+            capabilities: RwLock::default(),
+            needs: RwLock::default(),
+            organizations: RwLock::default(),
+            refreshed: Mutex::new(DateTime::<Utc>::MIN_UTC),
+        }
+    }
+}
+
+async fn feed<C: ConnectionTrait>(
+    conn: &C,
+    kind: Kind,
+    scope: Scope,
+) -> StoreResult<Vec<SearchDocument>> {
+    match kind {
+        Kind::Capabilities => search_feed::capabilities(conn, scope).await,
+        Kind::Needs => search_feed::needs(conn, scope).await,
+        Kind::Organizations => search_feed::organizations(conn, scope).await,
+    }
+}
+
+fn file(index: &mut SearchIndex, doc: &SearchDocument) {
+    index.upsert(
+        doc.id,
+        doc.title_terms.split_whitespace(),
+        doc.terms.split_whitespace(),
+    );
+}
+
+impl Search {
+    /// Builds every index from the database, in id-ordered batches.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn load(db: &Db) -> StoreResult<Search> {
+        let search = Search::default();
+        let started = Utc::now();
+        search.read_changes(db, None).await?;
+        *search
+            .refreshed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = started;
+        tracing::info!(
+            capabilities = search.len(Kind::Capabilities),
+            needs = search.len(Kind::Needs),
+            organizations = search.len(Kind::Organizations),
+            megabytes = search.heap_bytes() / 1_000_000,
+            seconds = (Utc::now() - started).as_seconds_f64(),
+            "search indexes built"
+        );
+        Ok(search)
+    }
+
+    fn index(&self, kind: Kind) -> &RwLock<SearchIndex> {
+        match kind {
+            Kind::Capabilities => &self.capabilities,
+            Kind::Needs => &self.needs,
+            Kind::Organizations => &self.organizations,
+        }
+    }
+
+    fn write<T>(&self, kind: Kind, f: impl FnOnce(&mut SearchIndex) -> T) -> T {
+        let mut index = self
+            .index(kind)
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let out = f(&mut index);
+        if index.wants_compaction() {
+            index.compact();
+        }
+        out
+    }
+
+    /// Roughly the heap all three indexes hold, in bytes.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        KINDS
+            .iter()
+            .map(|&kind| {
+                self.index(kind)
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .heap_bytes()
+            })
+            .sum()
+    }
+
+    /// Documents of this kind held.
+    #[must_use]
+    pub fn len(&self, kind: Kind) -> usize {
+        self.index(kind)
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    async fn read_changes(&self, db: &Db, since: Option<DateTime<Utc>>) -> StoreResult<()> {
+        for kind in KINDS {
+            let mut after = None;
+            loop {
+                let scope = Scope {
+                    id: None,
+                    after,
+                    since,
+                };
+                let batch = feed(db.conn(), kind, scope).await?;
+                let Some(last) = batch.last() else { break };
+                after = Some(last.id);
+                self.write(kind, |index| {
+                    for doc in &batch {
+                        file(index, doc);
+                    }
+                });
+            }
+            if since.is_none() {
+                self.write(kind, SearchIndex::shrink);
+            }
+        }
+        Ok(())
+    }
+
+    /// Picks up what other instances changed since the last refresh.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn refresh(&self, db: &Db) -> StoreResult<()> {
+        let started = Utc::now();
+        let since = *self
+            .refreshed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            - REFRESH_OVERLAP;
+        self.read_changes(db, Some(since)).await?;
+        *self
+            .refreshed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = started;
+        Ok(())
+    }
+
+    /// Rereads one row into its index (after this process changed it).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn reload<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        kind: Kind,
+        id: Uuid,
+    ) -> StoreResult<()> {
+        let docs = feed(conn, kind, Scope::one(id)).await?;
+        self.write(kind, |index| match docs.first() {
+            Some(doc) => file(index, doc),
+            None => index.remove(id),
+        });
+        Ok(())
+    }
+
+    /// As [`Search::reload`], logging instead of failing: the write it follows has committed,
+    /// and the next refresh brings the index level anyway.
+    pub async fn after_change<C: ConnectionTrait>(&self, conn: &C, kind: Kind, id: Uuid) {
+        if let Err(e) = self.reload(conn, kind, id).await {
+            tracing::warn!(?kind, %id, error = %e, "search index not updated; the next refresh will");
+        }
+    }
+
+    fn top(
+        &self,
+        kind: Kind,
+        query: &[String],
+        after: Option<Position>,
+        n: usize,
+        keep: Option<&dyn Fn(Uuid) -> bool>,
+    ) -> Vec<Position> {
+        self.index(kind)
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .top(query, after, n, keep)
+    }
+}
+
+/// The terms a search text looks for; none (only stop words, numbers or punctuation) finds
+/// nothing.
+#[must_use]
+pub fn query_terms(q: &str) -> Vec<String> {
+    terms(q)
+}
+
+/// Up to `want` rows that pass a listing's filters, best ranked first, each with its place in
+/// the ranking. `fetch(Some(ids), n)` reads the rows among `ids` that pass the filters;
+/// `fetch(None, n)` reads up to `n` rows passing them, whatever their text.
+///
+/// Ranked candidates are checked in growing chunks; when few pass (a narrow filter such as one
+/// organization), the filters are read first and only their rows ranked.
+///
+/// # Errors
+/// Database errors.
+pub async fn ranked<R, F, Fut>(
+    search: &Search,
+    kind: Kind,
+    query: &[String],
+    after: Option<Position>,
+    want: usize,
+    mut fetch: F,
+    id_of: impl Fn(&R) -> Uuid,
+) -> StoreResult<Vec<(Position, R)>>
+where
+    F: FnMut(Option<Vec<Uuid>>, u64) -> Fut,
+    Fut: Future<Output = StoreResult<Vec<R>>>,
+{
+    let mut out = Vec::with_capacity(want);
+    let mut after = after;
+    let mut chunk = (want * 2).clamp(64, CHUNK_MAX);
+    let mut checked = 0usize;
+    let mut filters_first_tried = false;
+    while out.len() < want {
+        if checked >= WALK_BUDGET && !filters_first_tried {
+            filters_first_tried = true;
+            let rows = fetch(None, FILTER_FIRST_MAX + 1).await?;
+            if rows.len() as u64 <= FILTER_FIRST_MAX {
+                let mut rows: HashMap<Uuid, R> = rows.into_iter().map(|r| (id_of(&r), r)).collect();
+                let keep = |id: Uuid| rows.contains_key(&id);
+                let hits = search.top(kind, query, after, want - out.len(), Some(&keep));
+                for hit in hits {
+                    if let Some(row) = rows.remove(&hit.id) {
+                        out.push((hit, row));
+                    }
+                }
+                break;
+            }
+        }
+        let hits = search.top(kind, query, after, chunk, None);
+        let Some(&last) = hits.last() else { break };
+        let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+        let mut rows: HashMap<Uuid, R> = fetch(Some(ids), hits.len() as u64)
+            .await?
+            .into_iter()
+            .map(|r| (id_of(&r), r))
+            .collect();
+        for hit in &hits {
+            if let Some(row) = rows.remove(&hit.id) {
+                out.push((*hit, row));
+                if out.len() == want {
+                    break;
+                }
+            }
+        }
+        if hits.len() < chunk {
+            break;
+        }
+        checked += hits.len();
+        after = Some(last);
+        chunk = (chunk * 4).min(CHUNK_MAX);
+    }
+    Ok(out)
+}
