@@ -27,4 +27,6 @@ LUA
 } > "$LUA"
 curl -sf -o /dev/null -w 'one request: %{http_code} %{size_download} bytes\n' \
   -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/needs/$(head -1 "$NEEDS")/matches"
+# A warm-up pass first: the figures are for a running server, not for its first cold reads.
+wrk -t2 -c"$CONNECTIONS" -d5s -s "$LUA" "$BASE" > /dev/null
 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_}s" --latency -s "$LUA" "$BASE"

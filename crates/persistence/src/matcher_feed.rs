@@ -147,10 +147,13 @@ pub async fn capabilities<C: ConnectionTrait>(
     for (id, organization_id, category, status, capacity, unit, served, terms) in rows {
         if terms.is_empty() {
             // Written before terms were stored: the whole row is needed to compute them.
-            if let Some(c) = capability::Entity::find_by_id(id).one(conn).await? {
-                if let Some(profile) = capability_profile(&c) {
-                    out.push((id, organization_id, profile));
-                }
+            if let Some(profile) = capability::Entity::find_by_id(id)
+                .one(conn)
+                .await?
+                .as_ref()
+                .and_then(capability_profile)
+            {
+                out.push((id, organization_id, profile));
             }
             continue;
         }

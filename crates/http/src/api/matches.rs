@@ -1,6 +1,7 @@
 //! /api/v1/needs/{id}/matches and /api/v1/capabilities/{id}/matches: ranked, explained pairs.
 //! Thin: `service::matches` decides who sees which.
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use peitao_persistence::matches::OemSide;
@@ -10,7 +11,6 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::service::match_views::SupplierMatch;
 use crate::service::matches;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -102,8 +102,11 @@ async fn of_need(
     id: web::Path<Uuid>,
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = matches::of_need(&state, &user, id.into_inner(), query.status.as_deref()).await?;
-    Ok(HttpResponse::Ok().json(Items::<SupplierMatch> { items: rows }))
+    let body =
+        matches::of_need_body(&state, &user, id.into_inner(), query.status.as_deref()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 #[get("/capabilities/{id}/matches")]

@@ -2,10 +2,11 @@
 //! most-read page an OEM has, and rebuilding it is several queries. A rematch of the need in this
 //! process drops its entry at once; changes made by other instances show within `TTL`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use peitao_persistence::matches::ListedMatch;
 use serde::Serialize;
@@ -80,22 +81,88 @@ pub struct NeedMatches {
     /// The owner is suspended: only its members and staff may see the need at all.
     pub owner_suspended: bool,
     pub items: Vec<SupplierMatch>,
+    /// `{"items": [...]}` with every match (what staff read) and with the approved ones (what
+    /// the parties read), serialized once: a hit then costs no serialization at all.
+    pub all_body: Bytes,
+    pub approved_body: Bytes,
+}
+
+/// A list response body.
+#[derive(Serialize)]
+pub struct Items<'a, T> {
+    pub items: &'a [T],
+}
+
+/// Serializes `{"items": items}`.
+#[must_use]
+pub fn body_of(items: &[SupplierMatch]) -> Bytes {
+    serde_json::to_vec(&Items { items })
+        .map(Bytes::from)
+        .unwrap_or_default()
+}
+
+impl NeedMatches {
+    #[must_use]
+    pub fn new(owner: Uuid, owner_suspended: bool, items: Vec<SupplierMatch>) -> NeedMatches {
+        let approved: Vec<SupplierMatch> = items
+            .iter()
+            .filter(|m| m.status == peitao_persistence::matches::status::APPROVED)
+            .cloned()
+            .collect();
+        NeedMatches {
+            owner,
+            owner_suspended,
+            all_body: body_of(&items),
+            approved_body: body_of(&approved),
+            items,
+        }
+    }
 }
 
 /// The cache.
 #[derive(Debug, Default)]
 pub struct MatchViews {
     entries: Mutex<HashMap<Uuid, (Instant, Arc<NeedMatches>)>>,
+    /// Needs whose expired entry one request is rereading while the others keep the old one.
+    rereading: Mutex<HashSet<Uuid>>,
+}
+
+/// What the cache holds for a need.
+pub enum Cached {
+    Fresh(Arc<NeedMatches>),
+    /// Past its `TTL`; `reread` is true for the one caller that should read it again (everyone
+    /// else keeps serving this copy meanwhile, so an expiry never stalls a burst of readers).
+    Stale {
+        view: Arc<NeedMatches>,
+        reread: bool,
+    },
+    Missing,
 }
 
 impl MatchViews {
-    /// A fresh entry for the need, if one is held.
-    pub fn get(&self, need: Uuid) -> Option<Arc<NeedMatches>> {
+    /// The need's entry and how fresh it is.
+    pub fn get(&self, need: Uuid) -> Cached {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries
-            .get(&need)
-            .filter(|(at, _)| at.elapsed() < TTL)
-            .map(|(_, view)| view.clone())
+        match entries.get(&need) {
+            None => Cached::Missing,
+            Some((at, view)) if at.elapsed() < TTL => Cached::Fresh(view.clone()),
+            Some((_, view)) => Cached::Stale {
+                view: view.clone(),
+                reread: self
+                    .rereading
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(need),
+            },
+        }
+    }
+
+    /// A reread failed: let the next reader try.
+    pub fn reread_failed(&self, need: Uuid) {
+        self.rereading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&need);
     }
 
     pub fn put(&self, need: Uuid, view: Arc<NeedMatches>) {
@@ -104,6 +171,10 @@ impl MatchViews {
             entries.clear();
         }
         entries.insert(need, (Instant::now(), view));
+        self.rereading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&need);
     }
 
     /// Drops the need's entry: its matches or the need itself changed here.

@@ -5,6 +5,8 @@ use peitao_auth::policy::Action;
 use peitao_domain::ids::OrganizationId;
 use std::sync::Arc;
 
+use actix_web::web::Bytes;
+
 use peitao_persistence::matches::{self, OemSide, status};
 use uuid::Uuid;
 
@@ -14,7 +16,7 @@ use peitao_domain::Invalid;
 
 use crate::error::ApiError;
 use crate::service::capabilities;
-use crate::service::match_views::{NeedMatches, SupplierMatch};
+use crate::service::match_views::{Cached, NeedMatches, SupplierMatch, body_of};
 
 const BAD_STATUS: Invalid = Invalid::new(
     "match.status",
@@ -49,6 +51,54 @@ fn statuses(caller: &AuthUser, asked: Option<&str>) -> Result<Vec<&'static str>,
     })
 }
 
+/// Reads a need's matches from the database into the cache.
+async fn read_need_view(state: &AppState, need_id: Uuid) -> Result<Arc<NeedMatches>, ApiError> {
+    let (owner, owner_suspended) = matches::owner_of_need(state.db.conn(), need_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let items = matches::listing_of_need(state.db.conn(), need_id)
+        .await?
+        .into_iter()
+        .map(SupplierMatch::from)
+        .collect();
+    let view = Arc::new(NeedMatches::new(owner, owner_suspended, items));
+    state.matcher.views().put(need_id, view.clone());
+    Ok(view)
+}
+
+/// A need's matches as this process last read them, once the caller may see them.
+async fn need_view(
+    state: &AppState,
+    caller: &AuthUser,
+    need_id: Uuid,
+) -> Result<Arc<NeedMatches>, ApiError> {
+    let view = match state.matcher.views().get(need_id) {
+        Cached::Fresh(view) => view,
+        Cached::Stale { view, reread } => {
+            if reread {
+                let state = state.clone();
+                actix_web::rt::spawn(async move {
+                    if let Err(e) = read_need_view(&state, need_id).await {
+                        state.matcher.views().reread_failed(need_id);
+                        tracing::warn!(need = %need_id, error = ?e, "rereading a matches list failed");
+                    }
+                });
+            }
+            view
+        }
+        Cached::Missing => read_need_view(state, need_id).await?,
+    };
+    let member_or_staff = caller.actor.role.is_staff()
+        || caller.actor.organization_id == Some(OrganizationId(view.owner));
+    if view.owner_suspended && !member_or_staff {
+        return Err(ApiError::NotFound);
+    }
+    caller.authorize(Action::ViewNeedMatches {
+        owner_organization_id: OrganizationId(view.owner),
+    })?;
+    Ok(view)
+}
+
 /// A need's matches, ranked.
 ///
 /// # Errors
@@ -60,40 +110,40 @@ pub async fn of_need(
     asked: Option<&str>,
 ) -> Result<Vec<SupplierMatch>, ApiError> {
     let statuses = statuses(caller, asked)?;
-    let view = match state.matcher.views().get(need_id) {
-        Some(view) => view,
-        None => {
-            let (owner, owner_suspended) = matches::owner_of_need(state.db.conn(), need_id)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            let items = matches::listing_of_need(state.db.conn(), need_id)
-                .await?
-                .into_iter()
-                .map(SupplierMatch::from)
-                .collect();
-            let view = Arc::new(NeedMatches {
-                owner,
-                owner_suspended,
-                items,
-            });
-            state.matcher.views().put(need_id, view.clone());
-            view
-        }
-    };
-    let member_or_staff = caller.actor.role.is_staff()
-        || caller.actor.organization_id == Some(OrganizationId(view.owner));
-    if view.owner_suspended && !member_or_staff {
-        return Err(ApiError::NotFound);
-    }
-    caller.authorize(Action::ViewNeedMatches {
-        owner_organization_id: OrganizationId(view.owner),
-    })?;
+    let view = need_view(state, caller, need_id).await?;
     Ok(view
         .items
         .iter()
         .filter(|m| statuses.contains(&m.status.as_str()))
         .cloned()
         .collect())
+}
+
+/// As [`of_need`], already serialized as the API's `{"items": [...]}`.
+///
+/// # Errors
+/// As [`of_need`].
+pub async fn of_need_body(
+    state: &AppState,
+    caller: &AuthUser,
+    need_id: Uuid,
+    asked: Option<&str>,
+) -> Result<Bytes, ApiError> {
+    let statuses = statuses(caller, asked)?;
+    let view = need_view(state, caller, need_id).await?;
+    Ok(if statuses == ALL {
+        view.all_body.clone()
+    } else if statuses == [status::APPROVED] {
+        view.approved_body.clone()
+    } else {
+        let items: Vec<SupplierMatch> = view
+            .items
+            .iter()
+            .filter(|m| statuses.contains(&m.status.as_str()))
+            .cloned()
+            .collect();
+        body_of(&items)
+    })
 }
 
 /// A capability's matches, best first.
