@@ -502,3 +502,71 @@ async fn another_instances_changes_reach_this_index_on_refresh() {
     let got = ranked(&w.app, &w.staff, need).await;
     assert!(got.iter().any(|g| g.0 == org), "{got:?}");
 }
+
+#[tokio::test]
+async fn rematching_everything_restores_lost_proposals_and_duplicates_nothing() {
+    use peitao_http::service::matching;
+    use peitao_persistence::entities::proposal;
+    use peitao_persistence::sea_orm::{EntityTrait, PaginatorTrait};
+    let w = world().await;
+    let before = ranked(&w.app, &w.staff, w.need).await;
+    assert_eq!(before.len(), 4);
+    // Proposals lost (a crash between a change and its rematch, say): the command brings them back.
+    proposal::Entity::delete_many()
+        .exec(w.app.db().conn())
+        .await
+        .unwrap();
+    w.app.state().matcher.views().forget(w.need);
+    assert!(ranked(&w.app, &w.staff, w.need).await.is_empty());
+    let mut seen = Vec::new();
+    let summary = matching::rematch_all(w.app.db(), &w.app.state().matcher, 2, |n| seen.push(n))
+        .await
+        .unwrap();
+    assert_eq!((summary.needs, summary.outcome.inserted), (1, 4));
+    assert_eq!(seen, [1], "progress is reported");
+    w.app.state().matcher.views().forget(w.need);
+    let after = ranked(&w.app, &w.staff, w.need).await;
+    let orgs = |v: &[(Uuid, String, Value)]| v.iter().map(|m| m.0).collect::<Vec<_>>();
+    assert_eq!(orgs(&after), orgs(&before));
+    // Running it again changes nothing and adds no row.
+    let again = matching::rematch_all(w.app.db(), &w.app.state().matcher, 2, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, Default::default());
+    assert_eq!(
+        proposal::Entity::find()
+            .count(w.app.db().conn())
+            .await
+            .unwrap(),
+        4
+    );
+
+    // The supplier's own page lists its capability's approved matches (none before moderation).
+    let mut supplier = peitao_tests::visitor::Visitor::new(&w.app, "zh-CN");
+    supplier
+        .log_in("m2@firm.example.cn", peitao_tests::PASSWORD)
+        .await;
+    let (_, caps) = w
+        .app
+        .call(
+            Method::GET,
+            &format!("/api/v1/capabilities?organization={}", w.chengdu.1),
+            None,
+            None,
+        )
+        .await;
+    let cap = caps["items"][0]["id"].as_str().unwrap().to_owned();
+    let page = supplier.get(&format!("/capabilities/{cap}/matches")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.has("暂无审核通过的匹配"), "{}", page.body);
+    let mut staff = peitao_tests::visitor::Visitor::new(&w.app, "zh-CN");
+    staff
+        .log_in("staff@assoc.example.cn", peitao_tests::PASSWORD)
+        .await;
+    let page = staff.get(&format!("/capabilities/{cap}/matches")).await;
+    assert!(
+        page.has("电池包壳体采购") && page.has("<meter"),
+        "{}",
+        page.body
+    );
+}
