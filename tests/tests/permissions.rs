@@ -30,6 +30,30 @@ async fn every_role_gets_the_status_the_policy_promises() {
         .await
         .access_token;
     let missing = uuid::Uuid::now_v7();
+    // A capability of the supplier's and a need of the OEM's, for the match lists.
+    let posted = |path: &'static str, token: String, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .call(Method::POST, path, Some(&token), Some(&body))
+                .await;
+            assert_eq!(status, 201, "{body}");
+            body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let capability = posted(
+        "/api/v1/capabilities",
+        supplier.clone(),
+        serde_json::json!({"category_code": "CHIP.MCU", "title": "车规 MCU", "description": "车规级微控制器"}),
+    )
+    .await;
+    let need = posted(
+        "/api/v1/needs",
+        oem.clone(),
+        serde_json::json!({"category_code": "CHIP.MCU", "title": "MCU 采购", "description": "年需求 10 万片",
+            "delivery_region_code": "500112", "respond_by": "2030-12-31"}),
+    )
+    .await;
 
     let callers: [(&str, Option<&str>); 6] = [
         ("anonymous", None),
@@ -118,6 +142,18 @@ async fn every_role_gets_the_status_the_policy_promises() {
             "/api/v1/staff".into(),
             Some(serde_json::json!({"email": "made@assoc.example.cn", "display_name": "新同事"})),
             [401, 403, 403, 403, 403, 201],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/needs/{need}/matches"),
+            None,
+            [401, 403, 403, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/capabilities/{capability}/matches"),
+            None,
+            [401, 403, 200, 403, 200, 200],
         ),
     ];
     let mut failures = Vec::new();
