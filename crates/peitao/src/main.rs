@@ -79,10 +79,27 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         refuse_demo_in_production(&settings)?;
     }
     let (db, reference) = startup::prepare_database(&settings).await?;
+    let mut fresh_demo = false;
     if demo {
-        print_demo(&startup::load_demo(&db, HashCost::Owasp).await?);
+        let report = startup::load_demo(&db, HashCost::Owasp).await?;
+        fresh_demo = matches!(
+            report.outcome,
+            peitao_persistence::seed::demo::DemoOutcome::Loaded(_)
+        );
+        print_demo(&report);
     }
     let app = Application::build_with(&settings, db, reference).await?;
+    if fresh_demo {
+        // The demo's needs were written straight to the database: rank them once.
+        let state = app.state();
+        let summary =
+            peitao_http::service::matching::rematch_all(&state.db, &state.matcher, 1, |_| {})
+                .await?;
+        println!(
+            "演示需求已匹配 / demo needs matched: {} needs, {} proposals",
+            summary.needs, summary.outcome.inserted
+        );
+    }
     println!(
         "配套 Peitao 已启动 / is serving at http://{}:{} (public URL {})",
         settings.server.host,
