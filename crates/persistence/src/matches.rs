@@ -260,68 +260,12 @@ pub async fn responsiveness<C: ConnectionTrait>(conn: &C) -> StoreResult<HashMap
         .collect())
 }
 
-/// A match with the capability and supplier it names.
-#[derive(Debug, Clone)]
-pub struct SupplierSide {
-    pub proposal: proposal::Model,
-    pub capability: capability::Model,
-    pub supplier: organization::Model,
-}
-
 /// A match with the need and OEM it names.
 #[derive(Debug, Clone)]
 pub struct OemSide {
     pub proposal: proposal::Model,
     pub need: need::Model,
     pub oem: organization::Model,
-}
-
-fn in_ranking_order(
-    query: sea_orm::Select<proposal::Entity>,
-    statuses: &[&str],
-) -> sea_orm::Select<proposal::Entity> {
-    query
-        .filter(proposal::Column::Status.is_in(statuses.iter().copied()))
-        // Ranked first, by rank; then those that fell out of the ranking, best score first.
-        .order_by_asc(Expr::col(proposal::Column::Rank).is_null())
-        .order_by_asc(proposal::Column::Rank)
-        .order_by_desc(proposal::Column::Score)
-        .order_by_asc(proposal::Column::CapabilityId)
-}
-
-/// A need's matches in the given statuses, ranked.
-///
-/// # Errors
-/// Database errors.
-pub async fn of_need<C: ConnectionTrait>(
-    conn: &C,
-    need_id: Uuid,
-    statuses: &[&str],
-) -> StoreResult<Vec<SupplierSide>> {
-    let rows = in_ranking_order(
-        proposal::Entity::find().filter(proposal::Column::NeedId.eq(need_id)),
-        statuses,
-    )
-    .all(conn)
-    .await?;
-    let caps: HashMap<Uuid, capability::Model> = capability::Entity::find()
-        .filter(capability::Column::Id.is_in(rows.iter().map(|r| r.capability_id)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let orgs = organizations(conn, rows.iter().map(|r| r.supplier_id)).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|proposal| {
-            Some(SupplierSide {
-                capability: caps.get(&proposal.capability_id)?.clone(),
-                supplier: orgs.get(&proposal.supplier_id)?.clone(),
-                proposal,
-            })
-        })
-        .collect())
 }
 
 /// A capability's matches in the given statuses, best first.

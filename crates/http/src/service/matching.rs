@@ -49,17 +49,6 @@ pub fn today(now: DateTime<Utc>) -> NaiveDate {
 }
 
 impl Matcher {
-    /// An empty matcher (nothing published yet, or tests that load it themselves).
-    #[must_use]
-    pub fn empty(reference: &ReferenceData, rules: ScoringRules, top_k: usize) -> Matcher {
-        Matcher {
-            index: RwLock::new(MatchIndex::new(reference, rules)),
-            top_k,
-            refreshed: Mutex::new(DateTime::<Utc>::MIN_UTC),
-            views: MatchViews::default(),
-        }
-    }
-
     /// Builds the index from everything in the database.
     ///
     /// # Errors
@@ -90,11 +79,6 @@ impl Matcher {
     #[must_use]
     pub fn views(&self) -> &MatchViews {
         &self.views
-    }
-
-    #[must_use]
-    pub fn top_k(&self) -> usize {
-        self.top_k
     }
 
     /// Capabilities held in the index.

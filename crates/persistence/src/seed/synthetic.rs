@@ -16,6 +16,43 @@ use crate::entities::{capability, need, organization, organization_certification
 use crate::terms::capability_terms;
 use crate::{Backend, Db, StoreError, StoreResult};
 
+/// What synthetic rows are drawn from: the real districts and categories, and a run prefix that
+/// keeps credit codes of separate runs apart.
+struct Palette<'a> {
+    districts: Vec<&'a str>,
+    categories: Vec<&'a str>,
+    run: String,
+}
+
+impl<'a> Palette<'a> {
+    fn new<R: Rng>(reference: &'a ReferenceData, rng: &mut R) -> StoreResult<Palette<'a>> {
+        let districts: Vec<&str> = reference
+            .regions
+            .iter()
+            .filter(|r| r.level == RegionLevel::District)
+            .map(|r| r.code.as_str())
+            .collect();
+        let categories: Vec<&str> = reference
+            .categories
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect();
+        if districts.is_empty() || categories.is_empty() {
+            return Err(StoreError::Setup(
+                "reference data must be loaded before a synthetic world".into(),
+            ));
+        }
+        let run = (0..3)
+            .map(|_| char::from(*CREDIT_ALPHABET.choose(rng).unwrap_or(&b'0')))
+            .collect();
+        Ok(Palette {
+            districts,
+            categories,
+            run,
+        })
+    }
+}
+
 /// Suppliers per transaction; each batch is also a progress step.
 const BATCH: usize = 5_000;
 /// Rows per insert statement: each backend's bound-parameter limit (SQLite 32,766; PostgreSQL
@@ -65,30 +102,15 @@ pub async fn generate<R: Rng + Send>(
     now: DateTime<Utc>,
     mut progress: impl FnMut(usize) + Send,
 ) -> StoreResult<SyntheticSummary> {
-    let districts: Vec<&str> = reference
-        .regions
-        .iter()
-        .filter(|r| r.level == RegionLevel::District)
-        .map(|r| r.code.as_str())
-        .collect();
-    let categories: Vec<&str> = reference
-        .categories
-        .iter()
-        .map(|c| c.code.as_str())
-        .collect();
+    let Palette {
+        districts,
+        categories,
+        run,
+    } = Palette::new(reference, rng)?;
     let certifications: Vec<&str> = reference
         .certifications
         .iter()
         .map(|c| c.code.as_str())
-        .collect();
-    if districts.is_empty() || categories.is_empty() {
-        return Err(StoreError::Setup(
-            "reference data must be loaded before a synthetic world".into(),
-        ));
-    }
-    // A random run prefix keeps credit codes of separate runs apart.
-    let run: String = (0..3)
-        .map(|_| char::from(*CREDIT_ALPHABET.choose(rng).unwrap_or(&b'0')))
         .collect();
     let mut terms_cache: HashMap<(&str, &str), (String, String)> = HashMap::new();
     let mut summary = SyntheticSummary::default();
@@ -210,25 +232,11 @@ pub async fn generate_needs<R: Rng + Send>(
     now: DateTime<Utc>,
     mut progress: impl FnMut(usize) + Send,
 ) -> StoreResult<usize> {
-    let districts: Vec<&str> = reference
-        .regions
-        .iter()
-        .filter(|r| r.level == RegionLevel::District)
-        .map(|r| r.code.as_str())
-        .collect();
-    let categories: Vec<&str> = reference
-        .categories
-        .iter()
-        .map(|c| c.code.as_str())
-        .collect();
-    if districts.is_empty() || categories.is_empty() {
-        return Err(StoreError::Setup(
-            "reference data must be loaded before a synthetic world".into(),
-        ));
-    }
-    let run: String = (0..3)
-        .map(|_| char::from(*CREDIT_ALPHABET.choose(rng).unwrap_or(&b'0')))
-        .collect();
+    let Palette {
+        districts,
+        categories,
+        run,
+    } = Palette::new(reference, rng)?;
     let mut terms_cache: HashMap<(&str, &str), (String, String)> = HashMap::new();
     let mut done = 0;
     while done < count {
