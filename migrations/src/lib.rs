@@ -11,6 +11,7 @@ mod m20261125_000005_accounts;
 mod m20261125_000006_profiles;
 mod m20261125_000007_matches;
 mod m20261125_000008_search;
+mod m20261125_000009_lifecycle;
 mod util;
 
 /// Every migration, oldest first.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_profiles::Migration),
             Box::new(m20261125_000007_matches::Migration),
             Box::new(m20261125_000008_search::Migration),
+            Box::new(m20261125_000009_lifecycle::Migration),
         ]
     }
 }

@@ -5,5 +5,6 @@ pub mod app;
 pub mod browser;
 pub mod mail;
 pub mod visitor;
+pub mod world;
 
 pub use app::{PASSWORD, Session, TestApp, token_in};

@@ -4,63 +4,12 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use peitao_domain::CreditCode;
 use peitao_domain::user::Role;
 use peitao_tests::TestApp;
+use peitao_tests::world::{certify, credit, firm, post};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-fn credit(n: u32) -> String {
-    CreditCode::with_check_char(&format!("91500112MA{n:07}"))
-        .unwrap()
-        .as_str()
-        .to_owned()
-}
-
-/// A verified member of a new organization sitting in `region`: token and organization id.
-async fn firm(app: &TestApp, n: u32, role: &str, region: &str) -> (String, Uuid) {
-    let token = app
-        .verified_user(&format!("m{n}@firm.example.cn"), role, &credit(n))
-        .await
-        .access_token;
-    let (_, me) = app
-        .call(Method::GET, "/api/v1/me", Some(&token), None)
-        .await;
-    let org: Uuid = me["organization_id"].as_str().unwrap().parse().unwrap();
-    let (status, body) = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/organizations/{org}"),
-            Some(&token),
-            Some(&json!({"region_code": region})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    (token, org)
-}
-
-async fn certify(app: &TestApp, token: &str, org: Uuid, codes: &[&str]) {
-    let held: Vec<Value> = codes
-        .iter()
-        .map(|c| json!({"code": c, "expires_on": "2099-12-31"}))
-        .collect();
-    let (status, body) = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/organizations/{org}/certifications"),
-            Some(token),
-            Some(&Value::Array(held)),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-}
-
-async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Uuid {
-    let (status, body) = app.call(Method::POST, path, Some(token), Some(&body)).await;
-    assert_eq!(status, 201, "POST {path}: {body}");
-    body["id"].as_str().unwrap().parse().unwrap()
-}
 
 fn capability(category: &str, title: &str) -> Value {
     json!({

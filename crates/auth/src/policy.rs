@@ -83,8 +83,18 @@ pub enum Action {
     ViewTargetPrice {
         owner_organization_id: OrganizationId,
     },
-    /// The moderation queue, `POST /matches/{id}/approve` and `/reject`.
+    /// The moderation queue, `POST /matches/{id}/approve` and `/reject`, flagging organizations.
     ModerateMatches,
+    /// `GET /matches/{id}`: its parties once staff approved it; staff always.
+    ViewMatch {
+        supplier_organization_id: OrganizationId,
+        oem_organization_id: OrganizationId,
+        approved: bool,
+    },
+    /// `GET /needs/{id}/quotes`: the quotes suppliers gave on a need, side by side.
+    CompareQuotes {
+        owner_organization_id: OrganizationId,
+    },
     /// `POST /matches/{id}/interest`; `organization_id` is the side's organization the actor
     /// speaks for (the capability's supplier or the need's OEM).
     ExpressInterest { organization_id: OrganizationId },
@@ -194,7 +204,22 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Decision {
             actor,
             act_if(actor, actor.is_member_of(owner_organization_id)),
         ),
+        Action::ViewMatch {
+            supplier_organization_id,
+            oem_organization_id,
+            approved,
+        } => staff_or(
+            actor,
+            allow_if(
+                approved
+                    && (actor.is_member_of(supplier_organization_id)
+                        || actor.is_member_of(oem_organization_id)),
+            ),
+        ),
         Action::ViewCapabilityMatches {
+            owner_organization_id,
+        }
+        | Action::CompareQuotes {
             owner_organization_id,
         }
         | Action::ViewNeedMatches {
@@ -304,6 +329,7 @@ mod tests {
     fn matrix() -> Vec<(Action, [Decision; 9])> {
         use Action::*;
         let contact = |organization_id, mutual_interest| ViewOrganizationContact { organization_id, mutual_interest };
+        let view_match = |supplier_organization_id, oem_organization_id, approved| ViewMatch { supplier_organization_id, oem_organization_id, approved };
         vec![
             //                                                   anon  sup   sup   sup   oem   oem   oem   staff admin
             //                                                         memb  owner new   memb  owner new
@@ -342,6 +368,13 @@ mod tests {
             (ViewTargetPrice { owner_organization_id: X },       [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
 
             (ModerateMatches,                                    [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+            (view_match(S, O, true),                             [L,   Y,    Y,    Y,    Y,    Y,    Y,    Y,    Y]),
+            (view_match(S, O, false),                            [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+            (view_match(S, X, true),                             [L,   Y,    Y,    Y,    N,    N,    N,    Y,    Y]),
+            (view_match(X, X, true),                             [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+            (CompareQuotes { owner_organization_id: O },         [L,   N,    N,    N,    Y,    Y,    Y,    Y,    Y]),
+            (CompareQuotes { owner_organization_id: S },         [L,   Y,    Y,    Y,    N,    N,    N,    Y,    Y]),
+            (CompareQuotes { owner_organization_id: X },         [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
             (ExpressInterest { organization_id: S },             [L,   Y,    Y,    V,    N,    N,    N,    N,    N]),
             (ExpressInterest { organization_id: O },             [L,   N,    N,    N,    Y,    Y,    V,    N,    N]),
             (ExpressInterest { organization_id: X },             [L,   N,    N,    N,    N,    N,    N,    N,    N]),
@@ -412,13 +445,15 @@ mod tests {
                 ManageDeadMail => 22,
                 DeactivateUser { .. } => 23,
                 CreateStaff => 24,
+                ViewMatch { .. } => 25,
+                CompareQuotes { .. } => 26,
             }
         }
         let covered: std::collections::BTreeSet<usize> = matrix()
             .into_iter()
             .map(|(action, _)| index(action))
             .collect();
-        let missing: Vec<usize> = (0..25).filter(|i| !covered.contains(i)).collect();
+        let missing: Vec<usize> = (0..27).filter(|i| !covered.contains(i)).collect();
         assert!(
             missing.is_empty(),
             "actions without a matrix row: {missing:?}"

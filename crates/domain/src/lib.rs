@@ -7,6 +7,7 @@ pub mod credit_code;
 pub mod email;
 pub mod ids;
 pub mod invalid;
+pub mod lifecycle;
 pub mod locale;
 pub mod matching;
 pub mod need;

@@ -42,6 +42,13 @@ pub enum MailContent {
         counterpart_name: String,
         link: String,
     },
+    /// The OEM changed a need on which the reader holds an approved match.
+    NeedChanged {
+        display_name: String,
+        need_title: String,
+        counterpart_name: String,
+        link: String,
+    },
     /// The daily digest of notifications for someone who chose daily mail.
     Digest {
         display_name: String,
@@ -70,17 +77,19 @@ pub enum MailKind {
     MatchApproved,
     MutualInterest,
     IntentionRecorded,
+    NeedChanged,
     Digest,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 7] = [
+    pub const ALL: [MailKind; 8] = [
         MailKind::VerifyEmail,
         MailKind::PasswordReset,
         MailKind::Invitation,
         MailKind::MatchApproved,
         MailKind::MutualInterest,
         MailKind::IntentionRecorded,
+        MailKind::NeedChanged,
         MailKind::Digest,
     ];
 
@@ -94,6 +103,7 @@ impl MailKind {
             MailKind::MatchApproved => "match_approved",
             MailKind::MutualInterest => "mutual_interest",
             MailKind::IntentionRecorded => "intention_recorded",
+            MailKind::NeedChanged => "need_changed",
             MailKind::Digest => "digest",
         }
     }
@@ -132,6 +142,7 @@ impl MailContent {
             MailContent::MatchApproved { .. } => MailKind::MatchApproved,
             MailContent::MutualInterest { .. } => MailKind::MutualInterest,
             MailContent::IntentionRecorded { .. } => MailKind::IntentionRecorded,
+            MailContent::NeedChanged { .. } => MailKind::NeedChanged,
             MailContent::Digest { .. } => MailKind::Digest,
         }
     }
@@ -145,7 +156,8 @@ impl MailContent {
             | MailContent::Invitation { link, .. }
             | MailContent::MatchApproved { link, .. }
             | MailContent::MutualInterest { link, .. }
-            | MailContent::IntentionRecorded { link, .. } => Some(link),
+            | MailContent::IntentionRecorded { link, .. }
+            | MailContent::NeedChanged { link, .. } => Some(link),
             MailContent::Digest { .. } => None,
         }
     }
@@ -238,6 +250,22 @@ impl MailContent {
             ) => {
                 format!("{counterpart_name} recorded a cooperation intention for \"{need_title}\".")
             }
+            (
+                MailContent::NeedChanged {
+                    need_title,
+                    counterpart_name,
+                    ..
+                },
+                Locale::ZhCn,
+            ) => format!("{counterpart_name}修改了采购需求「{need_title}」。"),
+            (
+                MailContent::NeedChanged {
+                    need_title,
+                    counterpart_name,
+                    ..
+                },
+                Locale::En,
+            ) => format!("{counterpart_name} changed the need \"{need_title}\"."),
             (MailContent::Digest { items, .. }, Locale::ZhCn) => {
                 format!("您有 {} 条新通知。", items.len())
             }
@@ -265,6 +293,7 @@ mod tests {
                 "match_approved",
                 "mutual_interest",
                 "intention_recorded",
+                "need_changed",
                 "digest"
             ]
         );

@@ -197,6 +197,23 @@ mail_templates! {
         "mail/intention_recorded/body.en.html"
     ]
 
+    need_changed (NeedChanged) {
+        display_name: &'a str,
+        need_title: &'a str,
+        counterpart_name: &'a str,
+        link: &'a str,
+    }
+    zh: [
+        "mail/need_changed/subject.zh-CN.txt",
+        "mail/need_changed/body.zh-CN.txt",
+        "mail/need_changed/body.zh-CN.html"
+    ]
+    en: [
+        "mail/need_changed/subject.en.txt",
+        "mail/need_changed/body.en.txt",
+        "mail/need_changed/body.en.html"
+    ]
+
     digest (Digest) {
         display_name: &'a str,
         items: &'a [DigestLine<'a>],
@@ -291,6 +308,19 @@ pub fn render(
             counterpart_name,
             link,
         } => intention_recorded::render(
+            locale,
+            frame,
+            display_name,
+            need_title,
+            counterpart_name,
+            link,
+        ),
+        MailContent::NeedChanged {
+            display_name,
+            need_title,
+            counterpart_name,
+            link,
+        } => need_changed::render(
             locale,
             frame,
             display_name,
@@ -428,6 +458,12 @@ mod tests {
                 counterpart_name: company.into(),
                 link: link("/matches/3"),
             },
+            MailContent::NeedChanged {
+                display_name: name.into(),
+                need_title: title.into(),
+                counterpart_name: company.into(),
+                link: link("/needs/5"),
+            },
             MailContent::Digest {
                 display_name: name.into(),
                 items: vec![
@@ -559,6 +595,7 @@ mod tests {
                         | MailKind::MatchApproved
                         | MailKind::MutualInterest
                         | MailKind::IntentionRecorded
+                        | MailKind::NeedChanged
                 );
                 if names_someone {
                     assert!(mail.subject.contains(hostile), "{what}: {}", mail.subject);

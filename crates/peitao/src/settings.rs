@@ -72,7 +72,15 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub worker: WorkerSettings,
     pub matcher: MatcherSettings,
+    pub moderation: ModerationSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationSettings {
+    /// The worker approves proposals whose two organizations are both verified.
+    pub auto_approve_verified: bool,
 }
 
 fn default_env() -> RunEnv {

@@ -149,6 +149,7 @@ pub fn build_worker(settings: &Settings, state: AppState) -> anyhow::Result<Work
         },
         interval: Duration::from_millis(settings.worker.poll_interval_ms),
         name: format!("{}-{}", host_name(), uuid::Uuid::new_v4().simple()),
+        auto_approve: settings.moderation.auto_approve_verified,
     })
 }
 

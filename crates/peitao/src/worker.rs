@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use peitao_http::AppState;
 use peitao_http::service::digest::{self, DigestSchedule};
+use peitao_http::service::moderation;
 use peitao_notify::Transport;
 use peitao_persistence::{Db, StoreResult, needs};
 use tokio::sync::watch;
@@ -24,12 +25,15 @@ pub struct Worker {
     pub interval: Duration,
     /// Names this worker's leases, so it only settles rows it claimed.
     pub name: String,
+    /// `moderation.auto_approve_verified`.
+    pub auto_approve: bool,
 }
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StepReport {
     pub needs_expired: u64,
+    pub auto_approved: usize,
     pub digests_queued: u32,
     pub mail: DeliveryReport,
 }
@@ -56,6 +60,12 @@ impl Worker {
         match expire_needs(&self.state.db).await {
             Ok(n) => report.needs_expired = n,
             Err(e) => tracing::warn!(error = %e, "expiring needs failed"),
+        }
+        if self.auto_approve {
+            match moderation::auto_approve(&self.state, 100).await {
+                Ok(n) => report.auto_approved = n,
+                Err(e) => tracing::warn!(error = ?e, "auto-approving matches failed"),
+            }
         }
         match digest::send_due(&self.state, self.digest, Utc::now()).await {
             Ok(n) => report.digests_queued = n,

@@ -6,6 +6,7 @@ pub mod capabilities;
 mod db;
 pub mod entities;
 mod error;
+pub mod lifecycle;
 pub mod matcher_feed;
 pub mod matches;
 pub mod needs;

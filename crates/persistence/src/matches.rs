@@ -114,6 +114,11 @@ pub async fn sync_need<C: ConnectionTrait>(
                 version: Set(0),
                 created_at: Set(now),
                 updated_at: Set(now),
+                supplier_answered_at: Set(None),
+                oem_answered_at: Set(None),
+                supplier_decline_reason: Set(None),
+                oem_decline_reason: Set(None),
+                contact_revealed_at: Set(None),
             }),
         }
     }

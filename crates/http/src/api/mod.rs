@@ -5,6 +5,8 @@ use actix_web::web;
 
 pub mod accounts;
 mod capabilities;
+mod lifecycle;
+pub mod match_body;
 mod matches;
 mod members;
 mod needs;
@@ -46,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(organizations::routes)
             .configure(capabilities::routes)
             .configure(needs::routes)
-            .configure(matches::routes),
+            .configure(matches::routes)
+            .configure(lifecycle::routes),
     );
 }

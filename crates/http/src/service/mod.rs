@@ -4,11 +4,14 @@
 pub mod accounts;
 pub mod capabilities;
 pub mod digest;
+pub mod engagement;
 pub mod mailing;
+pub mod match_context;
 pub mod match_views;
 pub mod matches;
 pub mod matching;
 pub mod members;
+pub mod moderation;
 pub mod needs;
 pub mod organizations;
 pub mod search;

@@ -30,6 +30,8 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::accounts::Origin;
+use super::mailing;
+use super::match_context::MatchContext;
 use super::search::{self, Kind};
 use super::validate::Fields;
 use super::{begin, commit, matching};
@@ -37,6 +39,8 @@ use crate::AppState;
 use crate::api::page::{Page, PageQuery, ranked_cursor};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError, Text};
+use peitao_domain::lifecycle::Side;
+use peitao_notify::MailContent;
 use peitao_persistence::matches;
 
 /// A need as one caller may see it.
@@ -602,17 +606,36 @@ fn merged(n: &need::Model, changes: NeedChanges) -> NeedForm {
     form
 }
 
-/// Hook for the matches issue, which fills it in: once match proposals exist, every supplier with
-/// an approved match on this need is told (through the outbox, in this same transaction) that the
-/// need changed and which fields did. Until matches exist there is nobody to tell.
-#[allow(clippy::unused_async)]
+/// Tells every supplier holding an approved match on this need that it changed (mail per each
+/// member's preference, and in-app), in the edit's transaction: no edit without its notice.
 async fn tell_matched_suppliers_need_changed(
-    _txn: &DatabaseTransaction,
-    _state: &AppState,
-    _need: &need::Model,
-    _changed_fields: &[String],
-    _now: DateTime<Utc>,
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    need: &need::Model,
+    revision: i64,
+    now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    for row in peitao_persistence::lifecycle::approved_of_need(txn, need.id).await? {
+        let Some(ctx) = MatchContext::load(txn, row.id).await? else {
+            continue;
+        };
+        let link = mailing::link(state, &ctx.page());
+        let oem = ctx.oem.name.clone();
+        ctx.tell_side(
+            txn,
+            state,
+            Side::Supplier,
+            &format!("{}:{revision}", need.id),
+            |name| MailContent::NeedChanged {
+                display_name: name.to_owned(),
+                need_title: need.title.clone(),
+                counterpart_name: oem.clone(),
+                link: link.clone(),
+            },
+            now,
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -671,7 +694,6 @@ pub async fn edit(
     }
     let (after, revision) =
         needs::revise(&txn, &before, &was, &fields, caller.user.id, now).await?;
-    let changed: Vec<String> = changed_to.keys().cloned().collect();
     audit::record(
         &txn,
         audit_entry(
@@ -684,7 +706,7 @@ pub async fn edit(
         now,
     )
     .await?;
-    tell_matched_suppliers_need_changed(&txn, state, &after, &changed, now).await?;
+    tell_matched_suppliers_need_changed(&txn, state, &after, revision, now).await?;
     matching::match_need(&txn, &state.matcher, &after, now).await?;
     let row = needs::find(&txn, id).await?.ok_or(ApiError::Internal)?;
     commit(txn).await?;

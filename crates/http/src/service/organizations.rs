@@ -76,10 +76,13 @@ fn insider(viewer: Option<&AuthUser>, organization_id: Uuid) -> bool {
 }
 
 /// Whether the viewer may read the organization's contact fields (the policy decides).
-fn may_see_contact(viewer: Option<&AuthUser>, organization_id: Uuid) -> bool {
-    // Hook for the matches issue: set this when the viewer's organization and this one are both
-    // interested in an approved match (the policy then reveals contacts to the other party).
-    let mutual_interest = false;
+/// `mutual_interest`: the viewer's organization and this one are both interested in an approved
+/// match (the policy then reveals contacts to the other party).
+fn may_see_contact(
+    viewer: Option<&AuthUser>,
+    organization_id: Uuid,
+    mutual_interest: bool,
+) -> bool {
     policy::can(
         viewer.map(|v| &v.actor),
         Action::ViewOrganizationContact {
@@ -367,8 +370,15 @@ async fn profile_of(
     let conn = state.db.conn();
     let certifications = repo::certifications_of(conn, &[organization.id]).await?;
     let plants = repo::plants_of(conn, organization.id).await?;
+    let mutual_interest = match viewer.and_then(|v| v.actor.organization_id) {
+        Some(own) if own.0 != organization.id => {
+            peitao_persistence::lifecycle::contacts_revealed_between(conn, own.0, organization.id)
+                .await?
+        }
+        _ => false,
+    };
     Ok(Profile {
-        show_contact: may_see_contact(viewer, organization.id),
+        show_contact: may_see_contact(viewer, organization.id, mutual_interest),
         insider: insider(viewer, organization.id),
         organization,
         certifications,

@@ -25,6 +25,14 @@ pub struct Model {
     pub reason: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
+    pub supplier_answered_at: Option<DateTimeUtc>,
+    pub oem_answered_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub supplier_decline_reason: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub oem_decline_reason: Option<String>,
+    /// When both sides had said they are interested: contacts are visible from then on.
+    pub contact_revealed_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }
 
