@@ -308,6 +308,35 @@ async fn a_new_capability_enters_the_open_needs_it_fits() {
     assert_eq!(body["items"][0]["status"], "proposed");
 }
 
+/// A supplier that registered and posted at once, without touching its profile, is matched
+/// straight away (it used to wait for the next refresh, its organization not yet filed).
+#[tokio::test]
+async fn a_just_registered_suppliers_first_capability_is_matched_at_once() {
+    let w = world().await;
+    let token = w
+        .app
+        .verified_user("fresh@firm.example.cn", "supplier", &credit(8))
+        .await
+        .access_token;
+    let (_, me) = w
+        .app
+        .call(Method::GET, "/api/v1/me", Some(&token), None)
+        .await;
+    let org: Uuid = me["organization_id"].as_str().unwrap().parse().unwrap();
+    post(
+        &w.app,
+        &token,
+        "/api/v1/capabilities",
+        capability("EDRIVE.BATTERY.PACK", "电池包壳体"),
+    )
+    .await;
+    let mut open_to_all = need();
+    open_to_all["required_certifications"] = json!([]);
+    let need = post(&w.app, &w.oem, "/api/v1/needs", open_to_all).await;
+    let got = ranked(&w.app, &w.staff, need).await;
+    assert!(got.iter().any(|g| g.0 == org), "{got:?}");
+}
+
 #[tokio::test]
 async fn only_the_owner_and_staff_see_matches() {
     let w = world().await;

@@ -55,6 +55,24 @@ async fn every_role_gets_the_status_the_policy_promises() {
     )
     .await;
 
+    // The supplier's capability and the OEM's need are a proposed match: the lifecycle rows walk
+    // it from proposal to confirmed intention, each row as every caller in turn.
+    let (status, listed) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/needs/{need}/matches"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let m = listed["items"][0]["id"]
+        .as_str()
+        .expect(&listed.to_string())
+        .to_owned();
+    let none = || Some(serde_json::json!({}));
+    let yes = || Some(serde_json::json!({"interested": true}));
+
     let callers: [(&str, Option<&str>); 6] = [
         ("anonymous", None),
         ("unverified", Some(&unverified)),
@@ -154,6 +172,96 @@ async fn every_role_gets_the_status_the_policy_promises() {
             format!("/api/v1/capabilities/{capability}/matches"),
             None,
             [401, 403, 200, 403, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/moderation/matches".into(),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/matches/{m}"),
+            None,
+            [401, 404, 404, 404, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/matches/{m}/interest"),
+            yes(),
+            [401, 404, 404, 404, 403, 403],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/matches/{m}/reject"),
+            none(),
+            [401, 403, 403, 403, 422, 422],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/matches/{m}/approve"),
+            none(),
+            [401, 403, 403, 403, 200, 409],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/matches/{m}"),
+            None,
+            [401, 404, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/matches".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/matches/{m}/interest"),
+            yes(),
+            [401, 404, 200, 200, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/needs/{need}/quotes"),
+            None,
+            [401, 403, 403, 200, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/matches/{m}/intention/confirm"),
+            none(),
+            [401, 403, 403, 403, 409, 409],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/matches/{m}/intention"),
+            none(),
+            [401, 404, 201, 409, 403, 403],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/matches/{m}/intention/dismiss"),
+            none(),
+            [401, 403, 403, 403, 422, 422],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/matches/{m}/intention/confirm"),
+            none(),
+            [401, 403, 403, 403, 200, 409],
+        ),
+        (
+            Method::GET,
+            "/api/v1/intentions".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organizations/{missing}/flag"),
+            Some(serde_json::json!({"kind": "spam", "note": "群发广告"})),
+            [401, 403, 403, 403, 404, 404],
         ),
     ];
     let mut failures = Vec::new();

@@ -140,6 +140,14 @@ impl Matcher {
         capability_id: Uuid,
     ) -> StoreResult<()> {
         let row = peitao_persistence::capabilities::find(conn, capability_id).await?;
+        // A supplier that registered since the last refresh is not filed yet: its first
+        // capability files it, or it would be left out of matching until the next refresh.
+        if let Some(listed) = &row {
+            let owner = listed.capability.organization_id;
+            if !self.read(|index| index.knows_supplier(owner)) {
+                self.reload_organization(conn, owner).await?;
+            }
+        }
         let feed = row.and_then(|listed| {
             matcher_feed::capability_profile(&listed.capability)
                 .map(|p| (listed.capability.id, listed.capability.organization_id, p))

@@ -321,6 +321,12 @@ impl MatchIndex {
         Ok(())
     }
 
+    /// Whether the supplier is filed (its capabilities can be).
+    #[must_use]
+    pub fn knows_supplier(&self, supplier: Uuid) -> bool {
+        self.supplier_slots.contains_key(&supplier)
+    }
+
     /// Adds, replaces or (when not published) removes a capability.
     ///
     /// # Errors
