@@ -42,6 +42,9 @@ struct AccountPage {
     org_role: Option<&'static str>,
     company: Option<CompanyView>,
     fields: Vec<Field>,
+    /// Links to the match lifecycle pages this account uses.
+    lw: &'static super::lifecycle_words::LifecycleWords,
+    staff: bool,
 }
 
 /// What the settings form posts.
@@ -168,6 +171,8 @@ async fn page(
         },
         company,
         fields,
+        lw: super::lifecycle_words::LifecycleWords::for_locale(visit.locale),
+        staff: me.auth.actor.role.is_staff(),
     };
     render(status, visit.locale, &page)
 }

@@ -3,6 +3,8 @@
 
 mod account;
 mod form;
+mod lifecycle;
+mod lifecycle_words;
 mod matches;
 mod members;
 mod sign_in;
@@ -59,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/account/members/{user_id}/remove",
         web::post().to(members::remove),
     )
+    .configure(lifecycle::routes)
     .route("/needs/{id}/matches", web::get().to(matches::of_need))
     .route(
         "/capabilities/{id}/matches",

@@ -26,6 +26,8 @@ macro_rules! words {
     };
 }
 
+pub(crate) use words;
+
 words!(
     /// Words several pages share: the header link, notices, error pages.
     Common {
