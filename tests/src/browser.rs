@@ -154,6 +154,96 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Waits for a page whose `<h1>` contains `heading` (a click navigates asynchronously),
+    /// then checks that nothing sticks out sideways at phone width.
+    ///
+    /// # Panics
+    /// When no such page appears in ten seconds, or it is wider than the phone.
+    pub async fn expect_page(&self, heading: &str) {
+        let xpath = format!("//h1[contains(., '{heading}')]");
+        if let Err(err) = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(fantoccini::Locator::XPath(&xpath))
+            .await
+        {
+            let url = self
+                .client
+                .current_url()
+                .await
+                .map(String::from)
+                .unwrap_or_default();
+            let source = self.client.source().await.unwrap_or_default();
+            let start: String = source.chars().take(1500).collect();
+            panic!("no page headed {heading:?} appeared ({err}); at {url}:\n{start}");
+        }
+        let (page, viewport) = self
+            .page_and_viewport_width()
+            .await
+            .expect("the page widths");
+        assert_eq!(viewport, PHONE_WIDTH, "{heading:?} lays out at phone width");
+        assert!(
+            page <= PHONE_WIDTH,
+            "the page {heading:?} is {page} px wide on a {PHONE_WIDTH} px phone"
+        );
+    }
+
+    /// Waits for `text` to appear in the main content (after a click that reloads the page).
+    ///
+    /// # Panics
+    /// When it does not appear in ten seconds.
+    pub async fn expect_text(&self, text: &str) {
+        let xpath = format!("//main//*[contains(text(), '{text}')]");
+        if let Err(err) = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(fantoccini::Locator::XPath(&xpath))
+            .await
+        {
+            let source = self.client.source().await.unwrap_or_default();
+            panic!("{text:?} did not appear ({err}):\n{source}");
+        }
+    }
+
+    /// Types into the main content's input named `name`.
+    ///
+    /// # Panics
+    /// When there is no such input.
+    pub async fn fill(&self, name: &str, text: &str) {
+        let css = format!(r#"main input[name="{name}"]"#);
+        let input = self
+            .client
+            .find(fantoccini::Locator::Css(&css))
+            .await
+            .unwrap_or_else(|err| panic!("no {css}: {err}"));
+        input.send_keys(text).await.expect("typing");
+    }
+
+    /// Clicks the first element matching `css`.
+    ///
+    /// # Panics
+    /// When there is none.
+    pub async fn click(&self, css: &str) {
+        let element = self
+            .client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|err| panic!("no {css}: {err}"));
+        element.click().await.expect("clicking");
+    }
+
+    /// Opens `url` in the browser.
+    ///
+    /// # Panics
+    /// When the browser cannot navigate.
+    pub async fn open(&self, url: &str) {
+        self.client.goto(url).await.expect("navigating");
+    }
+}
+
 /// Where tests put screenshots: `target/screenshots/<name>` at the workspace root.
 pub fn screenshot_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

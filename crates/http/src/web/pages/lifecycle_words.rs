@@ -32,6 +32,7 @@ words!(
         rejected: "已驳回", "Rejected";
         withdrawn: "已撤回", "Withdrawn";
         verified: "已认证", "Verified";
+        local: "本地配套", "Local";
         unverified: "未认证", "Not verified";
         responsiveness: "响应率", "Responsiveness";
         intentions_per_need: "每个需求的合作意向", "Intentions per need";
