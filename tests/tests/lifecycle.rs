@@ -457,8 +457,20 @@ async fn the_whole_path_from_proposal_to_confirmed_intention() {
     );
     let (_, as_party) = w.get(&format!("/api/v1/matches/{m}"), near).await;
     assert!(as_party.get("history").is_none());
-    // Responsiveness counts the answers.
+    // Responsiveness counts the answers, and suppliers see the automaker's beside its needs.
     assert_eq!(as_party["oem"]["responsiveness"], 1.0);
+    let cap = as_party["capability"]["id"].as_str().unwrap();
+    let (_, needs_seen) = w
+        .get(&format!("/api/v1/capabilities/{cap}/matches"), near)
+        .await;
+    assert_eq!(
+        needs_seen["items"][0]["organization"]["responsiveness"],
+        1.0
+    );
+    assert_eq!(
+        needs_seen["items"][0]["organization"]["intentions_per_need"],
+        1.0
+    );
 
     // Editing the need tells the supplier with the approved match.
     let (status, body) = w

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// A supplier (m1) and an OEM (m3) in Chongqing with one proposed match; staff exist.
-async fn world(app: &TestApp) -> (Uuid, Uuid) {
+async fn world(app: &TestApp) -> (Uuid, Uuid, Uuid) {
     let staff = app
         .staff_session("staff@assoc.example.cn", Role::Staff)
         .await
@@ -28,7 +28,7 @@ async fn world(app: &TestApp) -> (Uuid, Uuid) {
         )
         .await;
     assert_eq!(status, 200);
-    post(
+    let cap = post(
         app,
         &supplier,
         "/api/v1/capabilities",
@@ -55,13 +55,13 @@ async fn world(app: &TestApp) -> (Uuid, Uuid) {
         )
         .await;
     let m = listed["items"][0]["id"].as_str().unwrap().parse().unwrap();
-    (need, m)
+    (need, m, cap)
 }
 
 #[tokio::test]
 async fn staff_moderate_and_both_sides_carry_the_match_to_an_intention() {
     let app = TestApp::spawn().await;
-    let (need, m) = world(&app).await;
+    let (need, m, cap) = world(&app).await;
 
     // Staff: the queue shows the proposal, escaped; a rejection without reason is refused
     // beside the field; approval goes back to the queue.
@@ -198,13 +198,16 @@ async fn staff_moderate_and_both_sides_carry_the_match_to_an_intention() {
         .await
         .assert_redirect(&format!("/matches/{m}?done=confirmed"));
     assert!(staff.get("/intentions").await.has("协会已确认"));
+    // The supplier sees how the automaker answers, beside the need.
+    let listed = supplier.get(&format!("/capabilities/{cap}/matches")).await;
+    assert!(listed.has("整车企业响应率 100%"), "{}", listed.body);
     assert!(supplier.get("/intentions").await.has("协会已确认"));
 }
 
 #[tokio::test]
 async fn the_pages_speak_english_and_keep_strangers_out() {
     let app = TestApp::spawn().await;
-    let (need, m) = world(&app).await;
+    let (need, m, _) = world(&app).await;
     // Before approval the supplier does not see the match; the queue is staff's.
     let mut supplier = Visitor::new(&app, "en");
     supplier.log_in("m1@firm.example.cn", PASSWORD).await;

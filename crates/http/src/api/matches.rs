@@ -28,6 +28,10 @@ struct OrganizationRef {
     name: String,
     verified: bool,
     region_code: String,
+    /// Share of its approved matches the OEM answered (null before any).
+    responsiveness: Option<f64>,
+    /// The OEM's intentions per need with an approved match (null before any).
+    intentions_per_need: Option<f64>,
 }
 
 impl From<&peitao_persistence::entities::organization::Model> for OrganizationRef {
@@ -37,6 +41,8 @@ impl From<&peitao_persistence::entities::organization::Model> for OrganizationRe
             name: o.name.clone(),
             verified: o.verified_at.is_some(),
             region_code: o.region_code.clone(),
+            responsiveness: None,
+            intentions_per_need: None,
         }
     }
 }
@@ -118,7 +124,18 @@ async fn of_capability(
 ) -> Result<HttpResponse, ApiError> {
     let rows =
         matches::of_capability(&state, &user, id.into_inner(), query.status.as_deref()).await?;
+    let quality = matches::oem_lead_quality(&state, &rows).await?;
+    let round = |v: f64| (v * 1000.0).round() / 1000.0;
     Ok(HttpResponse::Ok().json(Items {
-        items: rows.into_iter().map(NeedMatch::from).collect(),
+        items: rows
+            .into_iter()
+            .map(|row| {
+                let q = quality.get(&row.oem.id).copied().unwrap_or_default();
+                let mut m = NeedMatch::from(row);
+                m.organization.responsiveness = q.responsiveness.map(round);
+                m.organization.intentions_per_need = q.intentions_per_need.map(round);
+                m
+            })
+            .collect(),
     }))
 }

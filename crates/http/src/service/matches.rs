@@ -163,3 +163,15 @@ pub async fn of_capability(
     let statuses = statuses(caller, asked)?;
     Ok(matches::of_capability(state.db.conn(), capability_id, &statuses).await?)
 }
+
+/// How each OEM of these matches answers its leads (shown to suppliers beside the needs).
+///
+/// # Errors
+/// Database errors.
+pub async fn oem_lead_quality(
+    state: &AppState,
+    rows: &[OemSide],
+) -> Result<std::collections::HashMap<Uuid, peitao_persistence::lifecycle::LeadQuality>, ApiError> {
+    let oems: Vec<Uuid> = rows.iter().map(|r| r.oem.id).collect();
+    Ok(peitao_persistence::lifecycle::lead_quality(state.db.conn(), &oems, false).await?)
+}

@@ -34,6 +34,8 @@ pub struct MatchCard {
     pub distance_km: String,
     pub local: bool,
     pub bars: Vec<Bar>,
+    /// The automaker's responsiveness, on a supplier's list ("" where not shown).
+    pub party_responsiveness: String,
 }
 
 #[derive(Template)]
@@ -131,6 +133,7 @@ fn card(state: &AppState, w: &'static MatchWords, m: &Seen<'_>, locale: Locale) 
         },
         local: e.get("local").and_then(serde_json::Value::as_bool) == Some(true),
         bars: bars(w, e),
+        party_responsiveness: String::new(),
     }
 }
 
@@ -194,6 +197,10 @@ pub async fn of_capability(
         Ok(listed) => listed.capability.title,
         Err(err) => return visit.error(&err),
     };
+    let quality = match matches::oem_lead_quality(&state, &rows).await {
+        Ok(q) => q,
+        Err(err) => return visit.error(&err),
+    };
     let cards = rows
         .iter()
         .map(|m| {
@@ -209,7 +216,15 @@ pub async fn of_capability(
                 posting: &m.need.title,
                 explanation: &explanation,
             };
-            card(&state, w, &seen, visit.locale)
+            let mut c = card(&state, w, &seen, visit.locale);
+            c.party_responsiveness = quality
+                .get(&m.oem.id)
+                .and_then(|q| q.responsiveness)
+                .map_or_else(
+                    || w.no_answers_yet.to_owned(),
+                    |r| format!("{}%", percent(r)),
+                );
+            c
         })
         .collect();
     let page = MatchesPage {

@@ -235,6 +235,8 @@ words!(
         text: "描述相关", "Description";
         verified: "企业认证", "Verified";
         responsiveness: "响应率", "Responsiveness";
+        oem_responsiveness: "整车企业响应率", "Automaker's responsiveness";
+        no_answers_yet: "暂无记录", "no record yet";
         proposed: "待审核", "Proposed";
         approved: "已通过", "Approved";
         rejected: "已驳回", "Rejected";
