@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod delivery;
+pub mod demo_story;
 pub mod rematch;
 pub mod settings;
 pub mod startup;

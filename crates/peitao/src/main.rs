@@ -79,17 +79,19 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         refuse_demo_in_production(&settings)?;
     }
     let (db, reference) = startup::prepare_database(&settings).await?;
-    let mut fresh_demo = false;
+    let mut fresh_demo = None;
     if demo {
         let report = startup::load_demo(&db, HashCost::Owasp).await?;
-        fresh_demo = matches!(
+        print_demo(&report);
+        if matches!(
             report.outcome,
             peitao_persistence::seed::demo::DemoOutcome::Loaded(_)
-        );
-        print_demo(&report);
+        ) {
+            fresh_demo = Some(report.world.logins);
+        }
     }
     let app = Application::build_with(&settings, db, reference).await?;
-    if fresh_demo {
+    if let Some(logins) = fresh_demo {
         // The demo's needs were written straight to the database: rank them once.
         let state = app.state();
         let summary =
@@ -98,6 +100,11 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         println!(
             "演示需求已匹配 / demo needs matched: {} needs, {} proposals",
             summary.needs, summary.outcome.inserted
+        );
+        let story = peitao::demo_story::play(state, &logins).await?;
+        println!(
+            "演示匹配已审核 / demo matches moderated: {} approved, {} mutually interested, {} intentions confirmed",
+            story.approved, story.mutual, story.confirmed
         );
     }
     println!(

@@ -323,3 +323,43 @@ async fn mail_committed_before_a_kill_9_is_delivered_after_restart() {
     assert_eq!(mails[0].to, vec!["crash@a.example.cn".to_owned()]);
     assert!(mails[0].body_text().contains("/verify-email?token="));
 }
+
+/// The README's first command: the demo world loads, its logins are printed, its needs are
+/// ranked and its history played (approvals, mutual interest, intentions), then it serves.
+#[tokio::test]
+async fn serve_demo_loads_a_world_with_a_history() {
+    let db = TestDatabase::create().await;
+    let mail = tempfile::tempdir().unwrap();
+    let mut child = peitao(db.url())
+        .env("PEITAO__SERVER__PORT", "0")
+        .env("PEITAO__MAIL__TRANSPORT", "file")
+        .env("PEITAO__MAIL__FILE_DIR", mail.path())
+        .args(["serve", "--demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let port: u16 = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+        printed.push(line);
+    };
+    let said = printed.join("\n");
+    assert!(said.contains("staff@peitao.example"), "{said}");
+    assert!(
+        said.contains(
+            "demo matches moderated: 12 approved, 4 mutually interested, 3 intentions confirmed"
+        ),
+        "{said}"
+    );
+    let page = reqwest::get(format!("http://127.0.0.1:{port}/"))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
