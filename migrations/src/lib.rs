@@ -11,6 +11,7 @@ mod m20261125_000005_accounts;
 mod m20261125_000006_profiles;
 mod m20261125_000007_matches;
 mod m20261125_000008_search;
+mod m20261125_000010_attachments;
 mod util;
 
 /// Every migration, oldest first.
@@ -28,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_profiles::Migration),
             Box::new(m20261125_000007_matches::Migration),
             Box::new(m20261125_000008_search::Migration),
+            // 000009 is the lead's; the order is settled at merge.
+            Box::new(m20261125_000010_attachments::Migration),
         ]
     }
 }

@@ -83,6 +83,28 @@ pub enum Action {
     ViewTargetPrice {
         owner_organization_id: OrganizationId,
     },
+    /// `POST /capabilities/{id}/attachments` and `POST /needs/{id}/attachments`: the posting's own
+    /// verified members. Staff correct (delete) but do not upload for a company.
+    UploadAttachment {
+        owner_organization_id: OrganizationId,
+    },
+    /// Listing and downloading a capability's attachments: any signed-in user while the
+    /// capability is `public` (published, its organization in good standing); otherwise the
+    /// owner's members and staff.
+    ViewCapabilityAttachments {
+        owner_organization_id: OrganizationId,
+        public: bool,
+    },
+    /// Listing and downloading a need's attachments: the owner's members, staff, and members of a
+    /// supplier holding an approved match on the need (`approved_match`, loaded by the handler).
+    ViewNeedAttachments {
+        owner_organization_id: OrganizationId,
+        approved_match: bool,
+    },
+    /// `DELETE /attachments/{id}`: the posting's verified members, and staff.
+    DeleteAttachment {
+        owner_organization_id: OrganizationId,
+    },
     /// The moderation queue, `POST /matches/{id}/approve` and `/reject`.
     ModerateMatches,
     /// `POST /matches/{id}/interest`; `organization_id` is the side's organization the actor
@@ -204,6 +226,33 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Decision {
             owner_organization_id,
         } => staff_or(actor, allow_if(actor.is_member_of(owner_organization_id))),
 
+        Action::UploadAttachment {
+            owner_organization_id,
+        } => act_if(
+            actor,
+            !actor.role.is_staff() && actor.is_member_of(owner_organization_id),
+        ),
+        Action::ViewCapabilityAttachments {
+            owner_organization_id,
+            public,
+        } => staff_or(
+            actor,
+            allow_if(public || actor.is_member_of(owner_organization_id)),
+        ),
+        Action::ViewNeedAttachments {
+            owner_organization_id,
+            approved_match,
+        } => staff_or(
+            actor,
+            allow_if(approved_match || actor.is_member_of(owner_organization_id)),
+        ),
+        Action::DeleteAttachment {
+            owner_organization_id,
+        } => staff_or(
+            actor,
+            act_if(actor, actor.is_member_of(owner_organization_id)),
+        ),
+
         // The parties' own decisions: staff moderate and confirm, they do not speak for a company.
         Action::ExpressInterest { organization_id }
         | Action::RecordIntention { organization_id } => act_if(
@@ -304,6 +353,8 @@ mod tests {
     fn matrix() -> Vec<(Action, [Decision; 9])> {
         use Action::*;
         let contact = |organization_id, mutual_interest| ViewOrganizationContact { organization_id, mutual_interest };
+        let cap_files = |owner_organization_id, public| ViewCapabilityAttachments { owner_organization_id, public };
+        let need_files = |owner_organization_id, approved_match| ViewNeedAttachments { owner_organization_id, approved_match };
         vec![
             //                                                   anon  sup   sup   sup   oem   oem   oem   staff admin
             //                                                         memb  owner new   memb  owner new
@@ -340,6 +391,19 @@ mod tests {
             (ViewNeedMatches { owner_organization_id: X },       [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
             (ViewTargetPrice { owner_organization_id: O },       [L,   N,    N,    N,    Y,    Y,    Y,    Y,    Y]),
             (ViewTargetPrice { owner_organization_id: X },       [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+
+            (UploadAttachment { owner_organization_id: S },      [L,   Y,    Y,    V,    N,    N,    N,    N,    N]),
+            (UploadAttachment { owner_organization_id: O },      [L,   N,    N,    N,    Y,    Y,    V,    N,    N]),
+            (UploadAttachment { owner_organization_id: X },      [L,   N,    N,    N,    N,    N,    N,    N,    N]),
+            (cap_files(S, true),                                 [L,   Y,    Y,    Y,    Y,    Y,    Y,    Y,    Y]),
+            (cap_files(S, false),                                [L,   Y,    Y,    Y,    N,    N,    N,    Y,    Y]),
+            (cap_files(X, false),                                [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+            (need_files(O, false),                               [L,   N,    N,    N,    Y,    Y,    Y,    Y,    Y]),
+            (need_files(O, true),                                [L,   Y,    Y,    Y,    Y,    Y,    Y,    Y,    Y]),
+            (need_files(X, false),                               [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+            (DeleteAttachment { owner_organization_id: S },      [L,   Y,    Y,    V,    N,    N,    N,    Y,    Y]),
+            (DeleteAttachment { owner_organization_id: O },      [L,   N,    N,    N,    Y,    Y,    V,    Y,    Y]),
+            (DeleteAttachment { owner_organization_id: X },      [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
 
             (ModerateMatches,                                    [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
             (ExpressInterest { organization_id: S },             [L,   Y,    Y,    V,    N,    N,    N,    N,    N]),
@@ -412,13 +476,17 @@ mod tests {
                 ManageDeadMail => 22,
                 DeactivateUser { .. } => 23,
                 CreateStaff => 24,
+                UploadAttachment { .. } => 25,
+                ViewCapabilityAttachments { .. } => 26,
+                ViewNeedAttachments { .. } => 27,
+                DeleteAttachment { .. } => 28,
             }
         }
         let covered: std::collections::BTreeSet<usize> = matrix()
             .into_iter()
             .map(|(action, _)| index(action))
             .collect();
-        let missing: Vec<usize> = (0..25).filter(|i| !covered.contains(i)).collect();
+        let missing: Vec<usize> = (0..29).filter(|i| !covered.contains(i)).collect();
         assert!(
             missing.is_empty(),
             "actions without a matrix row: {missing:?}"

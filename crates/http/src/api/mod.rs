@@ -4,6 +4,7 @@
 use actix_web::web;
 
 pub mod accounts;
+mod attachments;
 mod capabilities;
 mod matches;
 mod members;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(organizations::routes)
             .configure(capabilities::routes)
             .configure(needs::routes)
-            .configure(matches::routes),
+            .configure(matches::routes)
+            .configure(attachments::routes),
     );
 }
