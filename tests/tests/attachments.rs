@@ -37,7 +37,10 @@ async fn firm(app: &TestApp, n: u32, role: &str) -> (String, Uuid) {
     let (_, me) = app
         .call(Method::GET, "/api/v1/me", Some(&token), None)
         .await;
-    (token, me["organization_id"].as_str().unwrap().parse().unwrap())
+    (
+        token,
+        me["organization_id"].as_str().unwrap().parse().unwrap(),
+    )
 }
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Uuid {
@@ -132,8 +135,8 @@ fn jpeg() -> Vec<u8> {
 /// A ZIP (stored entries) holding these files, as the `zip` crate writes it.
 fn zip_with(names: &[&str]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for name in names {
         writer.start_file(*name, options).unwrap();
         writer.write_all(b"<?xml version=\"1.0\"?><x/>").unwrap();
@@ -197,7 +200,9 @@ async fn rows(app: &TestApp) -> u64 {
 }
 
 async fn fetch(app: &TestApp, token: Option<&str>, id: &str) -> reqwest::Response {
-    let mut req = app.client.get(app.url(&format!("/api/v1/attachments/{id}")));
+    let mut req = app
+        .client
+        .get(app.url(&format!("/api/v1/attachments/{id}")));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -297,7 +302,8 @@ async fn mistyped_and_oversize_files_are_refused_in_both_languages_and_nothing_i
         ("notes.pdf", b"just some text, not a PDF".to_vec()),
     ];
     for (name, bytes) in &refusals {
-        let (status, body) = upload_as(&app, Some(&supplier), &path, "file", name, bytes, "en").await;
+        let (status, body) =
+            upload_as(&app, Some(&supplier), &path, "file", name, bytes, "en").await;
         assert_eq!(status, 422, "{name}: {body}");
         assert_eq!(body["errors"][0]["field"], "file", "{body}");
         assert_eq!(body["errors"][0]["code"], "attachment.type", "{body}");
@@ -309,8 +315,16 @@ async fn mistyped_and_oversize_files_are_refused_in_both_languages_and_nothing_i
             "{body}"
         );
     }
-    let (status, body) =
-        upload_as(&app, Some(&supplier), &path, "file", "setup.pdf", &exe(), "zh-CN").await;
+    let (status, body) = upload_as(
+        &app,
+        Some(&supplier),
+        &path,
+        "file",
+        "setup.pdf",
+        &exe(),
+        "zh-CN",
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(
         body["errors"][0]["message"]
@@ -323,7 +337,8 @@ async fn mistyped_and_oversize_files_are_refused_in_both_languages_and_nothing_i
     // Over the configured 4 KiB: 413 naming the field.
     let mut big = pdf();
     big.resize(5000, b' ');
-    let (status, body) = upload_as(&app, Some(&supplier), &path, "file", "big.pdf", &big, "en").await;
+    let (status, body) =
+        upload_as(&app, Some(&supplier), &path, "file", "big.pdf", &big, "en").await;
     assert_eq!(status, 413, "{body}");
     assert_eq!(body["errors"][0]["field"], "file", "{body}");
     assert_eq!(body["errors"][0]["code"], "attachment.too_large");
@@ -334,8 +349,16 @@ async fn mistyped_and_oversize_files_are_refused_in_both_languages_and_nothing_i
     // Far over it: refused from the declared length alone.
     let mut huge = pdf();
     huge.resize(200 * 1024, b' ');
-    let (status, body) =
-        upload_as(&app, Some(&supplier), &path, "file", "huge.pdf", &huge, "zh-CN").await;
+    let (status, body) = upload_as(
+        &app,
+        Some(&supplier),
+        &path,
+        "file",
+        "huge.pdf",
+        &huge,
+        "zh-CN",
+    )
+    .await;
     assert_eq!(status, 413, "{body}");
     assert_eq!(body["errors"][0]["field"], "file");
     // Exactly at the limit is fine — but first check nothing was kept so far.
@@ -343,15 +366,28 @@ async fn mistyped_and_oversize_files_are_refused_in_both_languages_and_nothing_i
     assert!(files_under(app.attachments_dir()).is_empty());
 
     // No part named file, an empty file, a JSON body.
-    let (status, body) =
-        upload_as(&app, Some(&supplier), &path, "document", "a.pdf", &pdf(), "en").await;
+    let (status, body) = upload_as(
+        &app,
+        Some(&supplier),
+        &path,
+        "document",
+        "a.pdf",
+        &pdf(),
+        "en",
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["errors"][0]["field"], "file");
     let (status, body) = upload_as(&app, Some(&supplier), &path, "file", "a.pdf", b"", "en").await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["errors"][0]["code"], "attachment.empty");
     let (status, _) = app
-        .call(Method::POST, &path, Some(&supplier), Some(&json!({"file": "x"})))
+        .call(
+            Method::POST,
+            &path,
+            Some(&supplier),
+            Some(&json!({"file": "x"})),
+        )
         .await;
     assert_eq!(status, 400);
     assert_eq!(rows(&app).await, 0);
@@ -395,7 +431,10 @@ async fn the_same_file_twice_is_stored_once() {
     let sha = a["sha256"].as_str().unwrap();
     assert_eq!(
         files[0],
-        app.attachments_dir().join(&sha[0..2]).join(&sha[2..4]).join(sha)
+        app.attachments_dir()
+            .join(&sha[0..2])
+            .join(&sha[2..4])
+            .join(sha)
     );
     assert_eq!(std::fs::read(&files[0]).unwrap(), pdf());
 }
@@ -434,7 +473,8 @@ async fn need_attachments_are_for_the_owner_staff_and_suppliers_with_an_approved
     }
     // Others may not add files to the need, whatever they are.
     for token in [&supplier, &other_oem, &staff] {
-        let (status, body) = upload_as(&app, Some(token), &path, "file", "x.pdf", &pdf(), "en").await;
+        let (status, body) =
+            upload_as(&app, Some(token), &path, "file", "x.pdf", &pdf(), "en").await;
         assert_eq!(status, 403, "{body}");
     }
 
@@ -515,12 +555,31 @@ async fn drafts_of_others_are_not_found_and_others_may_not_change_a_posting() {
     let in_draft = in_draft["id"].as_str().unwrap();
     // Another organization's draft does not exist for them.
     for token in [&rival, &oem] {
-        assert_eq!(app.call(Method::GET, &draft_path, Some(token), None).await.0, 404);
+        assert_eq!(
+            app.call(Method::GET, &draft_path, Some(token), None)
+                .await
+                .0,
+            404
+        );
         assert_eq!(fetch(&app, Some(token), in_draft).await.status(), 404);
-        let (status, _) = upload_as(&app, Some(token), &draft_path, "file", "x.pdf", &pdf(), "en").await;
+        let (status, _) = upload_as(
+            &app,
+            Some(token),
+            &draft_path,
+            "file",
+            "x.pdf",
+            &pdf(),
+            "en",
+        )
+        .await;
         assert_eq!(status, 404);
     }
-    assert_eq!(app.call(Method::GET, &draft_path, Some(&staff), None).await.0, 200);
+    assert_eq!(
+        app.call(Method::GET, &draft_path, Some(&staff), None)
+            .await
+            .0,
+        200
+    );
     let missing = Uuid::now_v7();
     let (status, _) = upload_as(
         &app,
@@ -544,9 +603,22 @@ async fn drafts_of_others_are_not_found_and_others_may_not_change_a_posting() {
     let (status, _) = upload_as(&app, Some(&staff), &path, "file", "x.pdf", &pdf(), "en").await;
     assert_eq!(status, 403, "staff correct, they do not post for a company");
     let delete = format!("/api/v1/attachments/{id}");
-    assert_eq!(app.call(Method::DELETE, &delete, Some(&rival), None).await.0, 403);
-    assert_eq!(app.call(Method::DELETE, &delete, Some(&oem), None).await.0, 403);
-    assert_eq!(app.call(Method::DELETE, &delete, Some(&staff), None).await.0, 204);
+    assert_eq!(
+        app.call(Method::DELETE, &delete, Some(&rival), None)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &delete, Some(&oem), None).await.0,
+        403
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &delete, Some(&staff), None)
+            .await
+            .0,
+        204
+    );
     assert_eq!(fetch(&app, Some(&supplier), &id).await.status(), 404);
     // Nothing the refused uploads sent was kept: two rows, two blobs (draft.pdf and spec.pdf
     // are the same bytes, so one blob).
@@ -588,9 +660,19 @@ async fn chinese_names_round_trip_and_deleted_files_are_gone() {
     assert_eq!(body["kind"], "pdf");
 
     let delete = format!("/api/v1/attachments/{id}");
-    assert_eq!(app.call(Method::DELETE, &delete, Some(&supplier), None).await.0, 204);
+    assert_eq!(
+        app.call(Method::DELETE, &delete, Some(&supplier), None)
+            .await
+            .0,
+        204
+    );
     assert_eq!(fetch(&app, Some(&supplier), &id).await.status(), 404);
-    assert_eq!(app.call(Method::DELETE, &delete, Some(&supplier), None).await.0, 404);
+    assert_eq!(
+        app.call(Method::DELETE, &delete, Some(&supplier), None)
+            .await
+            .0,
+        404
+    );
     let (_, list) = app.call(Method::GET, &path, Some(&supplier), None).await;
     let names: Vec<&str> = list["items"]
         .as_array()

@@ -11,6 +11,9 @@
 //!   as a company (post, express interest, record intentions). Their accounts come from the
 //!   command line, so their email is not gated.
 //! - Only an admin creates staff or deactivates staff and admins.
+//! - Attachments follow their posting: whoever may see it may read them (a need's only its owner,
+//!   staff and suppliers with an approved match); its own verified members upload; they and staff
+//!   delete.
 
 use peitao_domain::ids::{OrganizationId, UserId};
 use peitao_domain::user::Role;

@@ -251,7 +251,9 @@ pub fn display_name(sent: Option<&str>, kind: AttachmentKind) -> String {
     let room = FILE_NAME_MAX - suffix.chars().count();
     let mut name: String = if has_extension && stem.chars().count() > FILE_NAME_MAX {
         // Keep the extension when shortening a name that has the right one.
-        let ext_len = stem.rsplit_once('.').map_or(0, |(_, e)| e.chars().count() + 1);
+        let ext_len = stem
+            .rsplit_once('.')
+            .map_or(0, |(_, e)| e.chars().count() + 1);
         let head: String = stem.chars().take(FILE_NAME_MAX - ext_len).collect();
         let ext: String = stem.chars().skip(stem.chars().count() - ext_len).collect();
         format!("{head}{ext}")
@@ -369,9 +371,18 @@ mod tests {
         assert_eq!(display_name(Some("setup.exe"), pdf), "setup.exe.pdf");
         assert_eq!(display_name(Some("...hidden"), pdf), "hidden.pdf");
         assert_eq!(display_name(None, AttachmentKind::Jpeg), "attachment.jpg");
-        assert_eq!(display_name(Some("photo.jpeg"), AttachmentKind::Jpeg), "photo.jpeg");
-        assert_eq!(display_name(Some("a\u{0}b\r\n\"c\".stp"), AttachmentKind::Step), "abc.stp");
-        assert_eq!(display_name(Some("  "), AttachmentKind::Png), "attachment.png");
+        assert_eq!(
+            display_name(Some("photo.jpeg"), AttachmentKind::Jpeg),
+            "photo.jpeg"
+        );
+        assert_eq!(
+            display_name(Some("a\u{0}b\r\n\"c\".stp"), AttachmentKind::Step),
+            "abc.stp"
+        );
+        assert_eq!(
+            display_name(Some("  "), AttachmentKind::Png),
+            "attachment.png"
+        );
     }
 
     #[test]

@@ -14,8 +14,8 @@ use peitao_http::service::matching::Matcher;
 use peitao_http::service::search::Search;
 use peitao_http::{AppState, AuthConfig, HttpConfig};
 use peitao_notify::{Transport, TransportConfig, TransportKind};
-use peitao_persistence::seed::demo::{self, DemoOutcome, DemoWorld};
 use peitao_persistence::blobs::FsBlobStore;
+use peitao_persistence::seed::demo::{self, DemoOutcome, DemoWorld};
 use peitao_persistence::{Db, DbOptions, reference};
 use tokio::sync::watch;
 

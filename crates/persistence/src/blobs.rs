@@ -146,11 +146,20 @@ mod tests {
         let first = store.put(b"%PDF-1.7 drawing").await.unwrap();
         assert!(first.created);
         let again = store.put(b"%PDF-1.7 drawing").await.unwrap();
-        assert_eq!(again, Put { key: first.key.clone(), created: false });
+        assert_eq!(
+            again,
+            Put {
+                key: first.key.clone(),
+                created: false
+            }
+        );
         let k = first.key.as_str();
         assert_eq!(k.len(), 64);
         assert!(dir.path().join(&k[0..2]).join(&k[2..4]).join(k).is_file());
-        assert_eq!(store.get(&first.key).await.unwrap().unwrap(), b"%PDF-1.7 drawing");
+        assert_eq!(
+            store.get(&first.key).await.unwrap().unwrap(),
+            b"%PDF-1.7 drawing"
+        );
         assert!(store.exists(&first.key).await.unwrap());
         // No temporary file is left beside it.
         let folder = dir.path().join(&k[0..2]).join(&k[2..4]);

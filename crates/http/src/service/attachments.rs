@@ -90,8 +90,8 @@ async fn seen(state: &AppState, caller: &AuthUser, posting: Posting) -> Result<S
                 .ok_or(ApiError::NotFound)?;
             let organization_id = listed.organization.id;
             let suspended = listed.organization.suspended_at.is_some();
-            let public = listed.capability.status == CapabilityStatus::Published.as_str()
-                && !suspended;
+            let public =
+                listed.capability.status == CapabilityStatus::Published.as_str() && !suspended;
             let view = Action::ViewCapabilityAttachments {
                 owner_organization_id: OrganizationId(organization_id),
                 public,
