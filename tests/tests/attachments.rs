@@ -537,6 +537,24 @@ async fn need_attachments_are_for_the_owner_staff_and_suppliers_with_an_approved
     assert_eq!(status, 403);
     // The other OEM still sees nothing.
     assert_eq!(fetch(&app, Some(&other_oem), &id).await.status(), 403);
+
+    // A closed need keeps its files but takes no new ones.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/needs/{need}/close"),
+            Some(&oem),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, body) = upload_as(&app, Some(&oem), &path, "file", "late.pdf", &png(), "en").await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(
+        app.call(Method::GET, &path, Some(&supplier), None).await.0,
+        200
+    );
+    assert_eq!(rows(&app).await, 1);
 }
 
 #[tokio::test]

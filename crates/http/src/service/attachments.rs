@@ -11,6 +11,8 @@
 //!   label that gets the real kind's extension.
 //! - The blob is stored before the row; when the row cannot be written the blob is removed again
 //!   if this upload created it and no row names it, so a refused upload leaves nothing behind.
+//! - A closed or expired need takes no new files (409, as editing it is); capabilities take files
+//!   in any status, as they may be edited in any status.
 //! - Deleting only sets `deleted_at` (the audit log keeps pointing at something real); the blob
 //!   stays, as other rows may share it.
 
@@ -18,7 +20,7 @@ use chrono::Utc;
 use peitao_auth::policy::Action;
 use peitao_domain::attachment::{self as rules, AttachmentKind};
 use peitao_domain::ids::OrganizationId;
-use peitao_domain::user::CapabilityStatus;
+use peitao_domain::user::{CapabilityStatus, NeedStatus};
 use peitao_persistence::attachments::{self, NewAttachment, owner_kind};
 use peitao_persistence::audit;
 use peitao_persistence::blobs::{BlobKey, BlobStore};
@@ -61,6 +63,8 @@ pub struct Seen {
     pub posting: Posting,
     pub organization_id: Uuid,
     suspended: bool,
+    /// A need that is closed or expired: history, no longer changed.
+    closed: bool,
     /// The action that lets the caller read this posting's attachments.
     view: Action,
 }
@@ -102,6 +106,7 @@ async fn seen(state: &AppState, caller: &AuthUser, posting: Posting) -> Result<S
                 posting,
                 organization_id,
                 suspended,
+                closed: false,
                 view,
             })
         }
@@ -122,6 +127,7 @@ async fn seen(state: &AppState, caller: &AuthUser, posting: Posting) -> Result<S
                 posting,
                 organization_id,
                 suspended,
+                closed: row.need.status != NeedStatus::Open.as_str(),
                 view: Action::ViewNeedAttachments {
                     owner_organization_id: OrganizationId(organization_id),
                     approved_match,
@@ -135,7 +141,7 @@ async fn seen(state: &AppState, caller: &AuthUser, posting: Posting) -> Result<S
 ///
 /// # Errors
 /// 404 unknown or invisible posting; 403 not the posting's verified member, or its organization
-/// is suspended.
+/// is suspended; 409 a closed or expired need (like editing one).
 pub async fn upload_target(
     state: &AppState,
     caller: &AuthUser,
@@ -149,6 +155,12 @@ pub async fn upload_target(
         return Err(ApiError::Forbidden(Text::fixed(
             "贵企业已被行业协会暂停,暂不能上传附件。",
             "Your organization is suspended by the association: it cannot upload attachments for now.",
+        )));
+    }
+    if seen.closed {
+        return Err(ApiError::Conflict(Text::fixed(
+            "只有开放中的需求可以添加附件:该需求已关闭或已过期。",
+            "Only an open need takes new attachments: this one is closed or expired.",
         )));
     }
     Ok(seen)
