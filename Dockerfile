@@ -38,9 +38,10 @@ COPY --from=build /usr/local/bin/peitao /usr/local/bin/peitao
 # the working directory.
 COPY config/ ./config/
 COPY seeds/ ./seeds/
-# data/ is where the default SQLite URL (sqlite://data/peitao.db) and file mail land: writable by
-# the app user. Mount a volume here if you run on SQLite; with PostgreSQL it stays unused.
-RUN mkdir -p /app/data && chown peitao:peitao /app/data
+# data/ is where the default SQLite URL (sqlite://data/peitao.db), file mail and attachments
+# (data/attachments, attachments.dir) land: writable by the app user. Mount a volume on
+# data/attachments always (uploaded files live there), and on data/ if you run on SQLite.
+RUN mkdir -p /app/data/attachments && chown -R peitao:peitao /app/data
 # Numeric, so orchestrators can tell it is not root (e.g. Kubernetes runAsNonRoot).
 USER 10001:10001
 # Production configuration: it refuses the development JWT secret, so PEITAO__AUTH__JWT_SECRET

@@ -22,6 +22,8 @@ pub struct TestApp {
     state: AppState,
     handle: actix_web::dev::ServerHandle,
     database: TestDatabase,
+    /// This app's attachment store, removed with the app.
+    files: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -35,7 +37,12 @@ impl TestApp {
         let mail = MailServer::start();
         let database = TestDatabase::create().await;
         let url = database.url().to_owned();
+        let files = tempfile::tempdir().expect("a temporary attachment folder");
         let vars = vec![
+            (
+                "PEITAO__ATTACHMENTS__DIR".to_owned(),
+                files.path().display().to_string(),
+            ),
             ("PEITAO__DATABASE__URL".to_owned(), url),
             ("PEITAO__SERVER__PORT".to_owned(), "0".to_owned()),
             ("PEITAO__MAIL__TRANSPORT".to_owned(), "smtp".to_owned()),
@@ -68,6 +75,7 @@ impl TestApp {
             state,
             handle,
             database,
+            files,
         }
     }
 
@@ -80,6 +88,12 @@ impl TestApp {
     #[must_use]
     pub fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    /// The folder of this app's attachment store.
+    #[must_use]
+    pub fn attachments_dir(&self) -> &std::path::Path {
+        self.files.path()
     }
 
     #[must_use]

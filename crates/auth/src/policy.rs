@@ -11,6 +11,9 @@
 //!   as a company (post, express interest, record intentions). Their accounts come from the
 //!   command line, so their email is not gated.
 //! - Only an admin creates staff or deactivates staff and admins.
+//! - Attachments follow their posting: whoever may see it may read them (a need's only its owner,
+//!   staff and suppliers with an approved match); its own verified members upload; they and staff
+//!   delete.
 
 use peitao_domain::ids::{OrganizationId, UserId};
 use peitao_domain::user::Role;
@@ -81,6 +84,28 @@ pub enum Action {
     },
     /// A need's `target_price`.
     ViewTargetPrice {
+        owner_organization_id: OrganizationId,
+    },
+    /// `POST /capabilities/{id}/attachments` and `POST /needs/{id}/attachments`: the posting's own
+    /// verified members. Staff correct (delete) but do not upload for a company.
+    UploadAttachment {
+        owner_organization_id: OrganizationId,
+    },
+    /// Listing and downloading a capability's attachments: any signed-in user while the
+    /// capability is `public` (published, its organization in good standing); otherwise the
+    /// owner's members and staff.
+    ViewCapabilityAttachments {
+        owner_organization_id: OrganizationId,
+        public: bool,
+    },
+    /// Listing and downloading a need's attachments: the owner's members, staff, and members of a
+    /// supplier holding an approved match on the need (`approved_match`, loaded by the handler).
+    ViewNeedAttachments {
+        owner_organization_id: OrganizationId,
+        approved_match: bool,
+    },
+    /// `DELETE /attachments/{id}`: the posting's verified members, and staff.
+    DeleteAttachment {
         owner_organization_id: OrganizationId,
     },
     /// The moderation queue, `POST /matches/{id}/approve` and `/reject`, flagging organizations.
@@ -229,6 +254,33 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Decision {
             owner_organization_id,
         } => staff_or(actor, allow_if(actor.is_member_of(owner_organization_id))),
 
+        Action::UploadAttachment {
+            owner_organization_id,
+        } => act_if(
+            actor,
+            !actor.role.is_staff() && actor.is_member_of(owner_organization_id),
+        ),
+        Action::ViewCapabilityAttachments {
+            owner_organization_id,
+            public,
+        } => staff_or(
+            actor,
+            allow_if(public || actor.is_member_of(owner_organization_id)),
+        ),
+        Action::ViewNeedAttachments {
+            owner_organization_id,
+            approved_match,
+        } => staff_or(
+            actor,
+            allow_if(approved_match || actor.is_member_of(owner_organization_id)),
+        ),
+        Action::DeleteAttachment {
+            owner_organization_id,
+        } => staff_or(
+            actor,
+            act_if(actor, actor.is_member_of(owner_organization_id)),
+        ),
+
         // The parties' own decisions: staff moderate and confirm, they do not speak for a company.
         Action::ExpressInterest { organization_id }
         | Action::RecordIntention { organization_id } => act_if(
@@ -330,6 +382,8 @@ mod tests {
         use Action::*;
         let contact = |organization_id, mutual_interest| ViewOrganizationContact { organization_id, mutual_interest };
         let view_match = |supplier_organization_id, oem_organization_id, approved| ViewMatch { supplier_organization_id, oem_organization_id, approved };
+        let cap_files = |owner_organization_id, public| ViewCapabilityAttachments { owner_organization_id, public };
+        let need_files = |owner_organization_id, approved_match| ViewNeedAttachments { owner_organization_id, approved_match };
         vec![
             //                                                   anon  sup   sup   sup   oem   oem   oem   staff admin
             //                                                         memb  owner new   memb  owner new
@@ -366,6 +420,19 @@ mod tests {
             (ViewNeedMatches { owner_organization_id: X },       [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
             (ViewTargetPrice { owner_organization_id: O },       [L,   N,    N,    N,    Y,    Y,    Y,    Y,    Y]),
             (ViewTargetPrice { owner_organization_id: X },       [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+
+            (UploadAttachment { owner_organization_id: S },      [L,   Y,    Y,    V,    N,    N,    N,    N,    N]),
+            (UploadAttachment { owner_organization_id: O },      [L,   N,    N,    N,    Y,    Y,    V,    N,    N]),
+            (UploadAttachment { owner_organization_id: X },      [L,   N,    N,    N,    N,    N,    N,    N,    N]),
+            (cap_files(S, true),                                 [L,   Y,    Y,    Y,    Y,    Y,    Y,    Y,    Y]),
+            (cap_files(S, false),                                [L,   Y,    Y,    Y,    N,    N,    N,    Y,    Y]),
+            (cap_files(X, false),                                [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+            (need_files(O, false),                               [L,   N,    N,    N,    Y,    Y,    Y,    Y,    Y]),
+            (need_files(O, true),                                [L,   Y,    Y,    Y,    Y,    Y,    Y,    Y,    Y]),
+            (need_files(X, false),                               [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+            (DeleteAttachment { owner_organization_id: S },      [L,   Y,    Y,    V,    N,    N,    N,    Y,    Y]),
+            (DeleteAttachment { owner_organization_id: O },      [L,   N,    N,    N,    Y,    Y,    V,    Y,    Y]),
+            (DeleteAttachment { owner_organization_id: X },      [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
 
             (ModerateMatches,                                    [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
             (view_match(S, O, true),                             [L,   Y,    Y,    Y,    Y,    Y,    Y,    Y,    Y]),
@@ -447,13 +514,17 @@ mod tests {
                 CreateStaff => 24,
                 ViewMatch { .. } => 25,
                 CompareQuotes { .. } => 26,
+                UploadAttachment { .. } => 27,
+                ViewCapabilityAttachments { .. } => 28,
+                ViewNeedAttachments { .. } => 29,
+                DeleteAttachment { .. } => 30,
             }
         }
         let covered: std::collections::BTreeSet<usize> = matrix()
             .into_iter()
             .map(|(action, _)| index(action))
             .collect();
-        let missing: Vec<usize> = (0..27).filter(|i| !covered.contains(i)).collect();
+        let missing: Vec<usize> = (0..31).filter(|i| !covered.contains(i)).collect();
         assert!(
             missing.is_empty(),
             "actions without a matrix row: {missing:?}"

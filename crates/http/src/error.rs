@@ -85,6 +85,9 @@ pub enum ApiError {
     /// 413: the body is larger than the configured limit.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 413: one field (an uploaded file) is larger than its own limit, named in `errors`.
+    #[error("field too large")]
+    FieldTooLarge(FieldError),
     /// 415: the body is not JSON where JSON is required.
     #[error("unsupported media type")]
     UnsupportedMediaType,
@@ -173,7 +176,7 @@ impl ApiError {
                     "The change conflicts with the current state.",
                 ),
             ),
-            ApiError::PayloadTooLarge => (
+            ApiError::PayloadTooLarge | ApiError::FieldTooLarge(_) => (
                 "/problems/payload-too-large",
                 Text::fixed("请求内容过大", "Payload too large"),
                 Text::fixed(
@@ -243,6 +246,11 @@ impl ApiError {
                     message: f.message.get(locale),
                 })
                 .collect(),
+            ApiError::FieldTooLarge(f) => vec![ProblemField {
+                field: &f.field,
+                code: &f.code,
+                message: f.message.get(locale),
+            }],
             _ => Vec::new(),
         };
         let status = self.status_code();
@@ -304,7 +312,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::FieldTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -25,6 +25,7 @@ use peitao_auth::keys::KeySet;
 use peitao_auth::password::HashCost;
 use peitao_domain::reference::ReferenceData;
 use peitao_persistence::Db;
+use peitao_persistence::blobs::FsBlobStore;
 use tracing_actix_web::TracingLogger;
 
 use crate::error::ApiError;
@@ -41,6 +42,8 @@ pub struct HttpConfig {
     /// Use the first `X-Forwarded-For` address as the client's (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
     pub auth: AuthConfig,
+    /// Largest attachment accepted, in bytes (`attachments.max_bytes`).
+    pub attachment_max_bytes: usize,
 }
 
 /// Token lifetimes, hashing cost and limits, from `auth.*`.
@@ -69,6 +72,8 @@ pub struct AppState {
     pub matcher: Arc<service::matching::Matcher>,
     /// The search indexes of this process (`q=` on the lists).
     pub search: Arc<service::search::Search>,
+    /// Where attachment bytes are kept.
+    pub blobs: Arc<FsBlobStore>,
 }
 
 /// No script or style from anywhere but ourselves, no framing, no inline code.

@@ -73,6 +73,7 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub matcher: MatcherSettings,
     pub moderation: ModerationSettings,
+    pub attachments: AttachmentSettings,
     pub log: LogSettings,
 }
 
@@ -201,6 +202,19 @@ impl MatcherSettings {
         }
     }
 }
+
+/// Files attached to capabilities and needs (`[attachments]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentSettings {
+    /// Folder of the content-addressed filesystem store.
+    pub dir: PathBuf,
+    /// Largest file accepted, in bytes.
+    pub max_bytes: usize,
+}
+
+/// The ceiling for `attachments.max_bytes`: uploads are held in memory while they are checked.
+pub const ATTACHMENT_MAX_BYTES_CEILING: usize = 256 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -414,6 +428,15 @@ impl Settings {
         if self.worker.poll_interval_ms == 0 {
             return fail("worker.poll_interval_ms", "must be at least 1");
         }
+        if self.attachments.dir.as_os_str().is_empty() {
+            return fail("attachments.dir", "must not be empty");
+        }
+        if !(1024..=ATTACHMENT_MAX_BYTES_CEILING).contains(&self.attachments.max_bytes) {
+            return fail(
+                "attachments.max_bytes",
+                "must be from 1024 to 268435456 (256 MiB)",
+            );
+        }
         Ok(())
     }
 }
@@ -476,6 +499,27 @@ mod tests {
         let err =
             Settings::load(&sources("development", &[("PEITAO__SERVER__PROT", "1")])).unwrap_err();
         assert!(err.0.contains("prot"), "{err}");
+        let err = Settings::load(&sources(
+            "development",
+            &[("PEITAO__ATTACHMENTS__MAX_BYTE", "1")],
+        ))
+        .unwrap_err();
+        assert!(err.0.contains("max_byte"), "{err}");
+    }
+
+    #[test]
+    fn attachments_default_to_20_mib_under_data_and_bad_limits_are_named() {
+        let s = Settings::load(&sources("development", &[])).unwrap();
+        assert_eq!(s.attachments.max_bytes, 20 * 1024 * 1024);
+        assert_eq!(s.attachments.dir, PathBuf::from("data/attachments"));
+        for bad in ["10", "999999999999"] {
+            let err = Settings::load(&sources(
+                "development",
+                &[("PEITAO__ATTACHMENTS__MAX_BYTES", bad)],
+            ))
+            .unwrap_err();
+            assert!(err.0.starts_with("attachments.max_bytes:"), "{err}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use peitao_http::service::matching::Matcher;
 use peitao_http::service::search::Search;
 use peitao_http::{AppState, AuthConfig, HttpConfig};
 use peitao_notify::{Transport, TransportConfig, TransportKind};
+use peitao_persistence::blobs::FsBlobStore;
 use peitao_persistence::seed::demo::{self, DemoOutcome, DemoWorld};
 use peitao_persistence::{Db, DbOptions, reference};
 use tokio::sync::watch;
@@ -79,12 +80,14 @@ pub async fn app_state(
         accounts: Arc::default(),
         search: Arc::new(search),
         keys: Arc::new(keys),
+        blobs: Arc::new(FsBlobStore::new(settings.attachments.dir.clone())),
         config: Arc::new(HttpConfig {
             public_url: settings.server.public_url.clone(),
             body_limit_bytes: settings.server.body_limit_bytes,
             workers: settings.server.workers,
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
             trust_forwarded_for: settings.server.trust_forwarded_for,
+            attachment_max_bytes: settings.attachments.max_bytes,
             auth: AuthConfig {
                 issuer: settings.auth.issuer.clone(),
                 access_ttl: Duration::from_secs(u64::from(settings.auth.access_token_minutes) * 60),

@@ -1,7 +1,9 @@
 //! Everything Peitao keeps: one `Db` for SQLite and PostgreSQL, the sea-orm entities, the
 //! repositories that turn rows into domain values, and the seed loaders.
 
+pub mod attachments;
 pub mod audit;
+pub mod blobs;
 pub mod capabilities;
 mod db;
 pub mod entities;

@@ -4,6 +4,7 @@
 use actix_web::web;
 
 pub mod accounts;
+mod attachments;
 mod capabilities;
 mod lifecycle;
 pub mod match_body;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(capabilities::routes)
             .configure(needs::routes)
             .configure(matches::routes)
-            .configure(lifecycle::routes),
+            .configure(lifecycle::routes)
+            .configure(attachments::routes),
     );
 }

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table, mirroring the migrations column for column.
 //! They stay inside this crate's repositories; callers get domain types or plain rows.
 
+pub mod attachment;
 pub mod audit_entry;
 pub mod capability;
 pub mod category;

@@ -1,0 +1,302 @@
+//! /api/v1/{capabilities,needs}/{id}/attachments and /api/v1/attachments/{id}: upload (multipart,
+//! one part named `file`), list, download and delete. Thin: the rules are in `service::attachments`.
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use peitao_persistence::entities::attachment;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::accounts::origin;
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, FieldError, Text};
+use crate::service::attachments::{self, Posting, Upload};
+
+/// Room for the multipart framing around the file (boundaries, part headers, a long name).
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(upload_to_capability)
+        .service(upload_to_need)
+        .service(list_of_capability)
+        .service(list_of_need)
+        .service(download)
+        .service(remove);
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IdPath {
+    id: Uuid,
+}
+
+/// An attachment as clients see it.
+#[derive(Debug, Serialize)]
+pub struct AttachmentBody {
+    pub id: Uuid,
+    pub file_name: String,
+    pub kind: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<attachment::Model> for AttachmentBody {
+    fn from(a: attachment::Model) -> Self {
+        AttachmentBody {
+            id: a.id,
+            file_name: a.file_name,
+            kind: a.kind,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            sha256: a.sha256,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Items {
+    items: Vec<AttachmentBody>,
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::FieldTooLarge(FieldError {
+        field: "file".into(),
+        code: "attachment.too_large".into(),
+        message: Text::new(
+            format!("文件不能超过 {max} 字节。"),
+            format!("The file may have at most {max} bytes."),
+        ),
+    })
+}
+
+fn unreadable() -> ApiError {
+    ApiError::BadRequest(Text::fixed(
+        "请以 multipart/form-data 上传,文件放在名为 file 的部分中。",
+        "Upload as multipart/form-data with the file in a part named file.",
+    ))
+}
+
+/// Reads the one part named `file`, holding at most `max` bytes of it. Other parts are skipped.
+/// An oversize file is read to the end (within the framing's allowance) so the client gets the
+/// 413 instead of a reset connection; a body far past the limit is refused without reading it.
+async fn read_file(req: &HttpRequest, mut form: Multipart, max: usize) -> Result<Upload, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let allowance = max.saturating_add(MULTIPART_OVERHEAD);
+    if declared.is_some_and(|n| n > allowance) {
+        return Err(too_large(max));
+    }
+    let mut file: Option<Upload> = None;
+    let mut oversize = false;
+    let mut read = 0usize;
+    while let Some(part) = form.next().await {
+        let mut part = part.map_err(|_| unreadable())?;
+        let is_file = part.name() == Some("file");
+        if is_file && file.is_some() {
+            return Err(ApiError::Validation(vec![FieldError {
+                field: "file".into(),
+                code: "attachment.one_file".into(),
+                message: Text::fixed("每次只能上传一个文件。", "Upload one file at a time."),
+            }]));
+        }
+        let file_name = part.content_disposition().and_then(|cd| {
+            cd.get_filename().map(str::to_owned).or_else(|| {
+                cd.get_filename_ext()
+                    .and_then(|ext| String::from_utf8(ext.value.clone()).ok())
+            })
+        });
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|_| unreadable())?;
+            read = read.saturating_add(chunk.len());
+            if read > allowance {
+                return Err(too_large(max));
+            }
+            if is_file && !oversize {
+                if bytes.len() + chunk.len() > max {
+                    oversize = true;
+                    bytes = Vec::new();
+                } else {
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+        }
+        if is_file {
+            file = Some(Upload { file_name, bytes });
+        }
+    }
+    if oversize {
+        return Err(too_large(max));
+    }
+    file.ok_or_else(|| {
+        ApiError::Validation(vec![FieldError {
+            field: "file".into(),
+            code: "required".into(),
+            message: Text::fixed(
+                "请在名为 file 的部分中附上文件。",
+                "Attach the file in a part named file.",
+            ),
+        }])
+    })
+}
+
+async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    posting: Posting,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let target = attachments::upload_target(&state, &user, posting).await?;
+    let file = read_file(&req, form, state.config.attachment_max_bytes).await?;
+    let row = attachments::store(&state, &user, &target, file, &origin(&req, &state)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/attachments/{}", row.id)))
+        .json(AttachmentBody::from(row)))
+}
+
+/// 201 with the attachment; 413/422 naming `file` when it is too large or not an accepted type.
+#[post("/capabilities/{id}/attachments")]
+pub async fn upload_to_capability(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<IdPath>,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    upload(req, state, user, Posting::Capability(path.id), form).await
+}
+
+/// 201 with the attachment; as for capabilities.
+#[post("/needs/{id}/attachments")]
+pub async fn upload_to_need(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<IdPath>,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    upload(req, state, user, Posting::Need(path.id), form).await
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    posting: Posting,
+) -> Result<HttpResponse, ApiError> {
+    let rows = attachments::list(&state, &user, posting).await?;
+    Ok(HttpResponse::Ok().json(Items {
+        items: rows.into_iter().map(AttachmentBody::from).collect(),
+    }))
+}
+
+#[get("/capabilities/{id}/attachments")]
+pub async fn list_of_capability(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    list(state, user, Posting::Capability(path.id)).await
+}
+
+#[get("/needs/{id}/attachments")]
+pub async fn list_of_need(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    list(state, user, Posting::Need(path.id)).await
+}
+
+/// RFC 5987 `attr-char`: what may stand unescaped in `filename*`.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// `attachment; filename="<ASCII stand-in>"; filename*=UTF-8''<the real name>` (RFC 6266):
+/// old clients get a readable ASCII name, every current one the real name.
+#[must_use]
+pub fn content_disposition(file_name: &str) -> String {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(file_name, ATTR_CHAR)
+    )
+}
+
+/// The file, as an attachment (never shown inline), with the type its content was found to be.
+#[get("/attachments/{id}")]
+pub async fn download(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    let file = attachments::download(&state, &user, path.id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(file.kind.content_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            content_disposition(&file.attachment.file_name),
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(file.bytes))
+}
+
+/// 204; the attachment is gone from lists and downloads (its row stays, marked deleted).
+#[delete("/attachments/{id}")]
+pub async fn remove(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    attachments::delete(&state, &user, path.id, &origin(&req, &state)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn names_are_sent_both_ways() {
+        assert_eq!(
+            content_disposition("图纸 A.pdf"),
+            "attachment; filename=\"__ A.pdf\"; filename*=UTF-8''%E5%9B%BE%E7%BA%B8%20A.pdf"
+        );
+        assert_eq!(
+            content_disposition("a\"b.png"),
+            "attachment; filename=\"a_b.png\"; filename*=UTF-8''a%22b.png"
+        );
+    }
+}
