@@ -1,11 +1,17 @@
-//! The account pages: register, log in and out, a forgotten password, my account, the company's
-//! members and accepting an invitation. Plain forms, CSRF-checked, POST-redirect-GET.
+//! The pages behind a session or about the directory: register, log in and out, a forgotten
+//! password, my account, members, invitations, the directory and profiles, one's own capabilities
+//! and needs, the match lists and the staff's verification queue. Plain forms, CSRF-checked, POST-redirect-GET.
 
 mod account;
+mod catalog;
+mod catalog_words;
+mod directory;
 mod form;
 mod matches;
 mod members;
+mod postings;
 mod sign_in;
+mod staff;
 mod words;
 
 use actix_web::cookie::Cookie;
@@ -15,6 +21,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use peitao_domain::Locale;
+use peitao_domain::user::Role;
 
 use super::layout::{Chrome, SessionLink, html};
 use super::session::{self, CSRF_FIELD, WebUser};
@@ -63,6 +70,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/capabilities/{id}/matches",
         web::get().to(matches::of_capability),
+    )
+    .route("/directory", web::get().to(directory::directory))
+    .route("/organizations/{id}", web::get().to(directory::profile))
+    .route("/my/capabilities", web::get().to(postings::my_capabilities))
+    .route("/my/needs", web::get().to(postings::my_needs))
+    .service(
+        web::resource("/capabilities/new")
+            .route(web::get().to(postings::new_capability))
+            .route(web::post().to(postings::create_capability)),
+    )
+    .service(
+        web::resource("/capabilities/{id}/edit")
+            .route(web::get().to(postings::edit_capability))
+            .route(web::post().to(postings::update_capability)),
+    )
+    .route(
+        "/capabilities/{id}/archive",
+        web::post().to(postings::archive_capability),
+    )
+    .service(
+        web::resource("/needs/new")
+            .route(web::get().to(postings::new_need))
+            .route(web::post().to(postings::create_need)),
+    )
+    .service(
+        web::resource("/needs/{id}/edit")
+            .route(web::get().to(postings::edit_need))
+            .route(web::post().to(postings::update_need)),
+    )
+    .route("/needs/{id}/close", web::post().to(postings::close_need))
+    .route("/staff/organizations", web::get().to(staff::queue))
+    .route(
+        "/staff/organizations/{id}/verify",
+        web::post().to(staff::verify),
+    )
+    .route(
+        "/staff/organizations/{id}/suspend",
+        web::post().to(staff::suspend),
+    )
+    .route(
+        "/staff/organizations/{id}/reinstate",
+        web::post().to(staff::reinstate),
     )
     .service(
         web::resource("/invitations/accept")
@@ -148,7 +197,16 @@ impl<'a> Visit<'a> {
                 nav_label: c.nav_label,
             },
         };
-        Chrome::for_request(self.locale, self.req).with_session_link(link)
+        let chrome = Chrome::for_request(self.locale, self.req).with_session_link(link);
+        let t = chrome.t;
+        match self.user.as_ref().map(|u| &u.auth.actor.role) {
+            Some(Role::Supplier) => chrome.with_nav("/my/capabilities", t.my_capabilities),
+            Some(Role::Oem) => chrome.with_nav("/my/needs", t.my_needs),
+            Some(Role::Staff | Role::Admin) => {
+                chrome.with_nav("/staff/organizations", t.staff_queue)
+            }
+            None => chrome,
+        }
     }
 
     /// The CSRF token for this page's forms, and the cookie to set when it is a fresh one.

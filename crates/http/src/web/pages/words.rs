@@ -25,6 +25,7 @@ macro_rules! words {
         }
     };
 }
+pub(crate) use words;
 
 words!(
     /// Words several pages share: the header link, notices, error pages.
