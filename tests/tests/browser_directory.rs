@@ -27,7 +27,10 @@ async fn expect_page(browser: &Browser, heading: &str) {
         panic!("no page headed {heading:?} appeared ({err}); at {url}:\n{start}");
     }
     let (page, viewport) = browser.page_and_viewport_width().await.unwrap();
-    assert_eq!(viewport, PHONE_WIDTH, "{heading:?} should lay out at phone width");
+    assert_eq!(
+        viewport, PHONE_WIDTH,
+        "{heading:?} should lay out at phone width"
+    );
     assert!(
         page <= PHONE_WIDTH,
         "the page {heading:?} is {page} px wide on a {PHONE_WIDTH} px phone: it scrolls sideways"
@@ -84,7 +87,12 @@ async fn a_supplier_posts_a_capability_on_a_phone_and_finds_it_in_the_directory(
         .click()
         .await
         .unwrap();
-    fill(&browser, r#"main input[name="title"]"#, "一体化压铸电池包壳体").await;
+    fill(
+        &browser,
+        r#"main input[name="title"]"#,
+        "一体化压铸电池包壳体",
+    )
+    .await;
     fill(
         &browser,
         r#"main textarea[name="description"]"#,
@@ -104,7 +112,11 @@ async fn a_supplier_posts_a_capability_on_a_phone_and_finds_it_in_the_directory(
 
     click(&browser, r#"nav.site-nav a[href="/directory"]"#).await;
     expect_page(&browser, "企业与供需名录").await;
-    click(&browser, r#"main ul.tabs a[href="/directory?show=capabilities"]"#).await;
+    click(
+        &browser,
+        r#"main ul.tabs a[href="/directory?show=capabilities"]"#,
+    )
+    .await;
     expect_page(&browser, "企业与供需名录").await;
     fill(&browser, r#"main input[name="q"]"#, "电池包壳体").await;
     click(&browser, r#"main form.filters button[type="submit"]"#).await;

@@ -32,7 +32,10 @@ async fn firm(app: &TestApp, n: u32, role: &str) -> (String, Uuid) {
     let (_, me) = app
         .call(Method::GET, "/api/v1/me", Some(&token), None)
         .await;
-    (token, me["organization_id"].as_str().unwrap().parse().unwrap())
+    (
+        token,
+        me["organization_id"].as_str().unwrap().parse().unwrap(),
+    )
 }
 
 async fn logged_in<'a>(app: &'a TestApp, n: u32, language: &'static str) -> Visitor<'a> {
@@ -47,10 +50,10 @@ fn edit_id(page: &Page, base: &str) -> Uuid {
     let mut rest = page.body.as_str();
     while let Some(at) = rest.find(&marker) {
         rest = &rest[at + marker.len()..];
-        if let Some(end) = rest.find("/edit") {
-            if let Ok(id) = rest[..end].parse() {
-                return id;
-            }
+        if let Some(end) = rest.find("/edit")
+            && let Ok(id) = rest[..end].parse()
+        {
+            return id;
         }
     }
     panic!("no /{base}/…/edit link in:\n{}", page.body)
@@ -87,7 +90,10 @@ async fn a_supplier_posts_edits_and_archives_a_capability_and_finds_it_in_the_di
     assert_eq!(mine.status, 200, "{}", mine.body);
     mine.assert_clean();
     assert!(mine.has("我的供货能力") && mine.has("还没有内容"));
-    assert!(mine.has(r#"href="/directory""#), "the nav leads to the directory");
+    assert!(
+        mine.has(r#"href="/directory""#),
+        "the nav leads to the directory"
+    );
 
     let form = v.get("/capabilities/new").await;
     assert_eq!(form.status, 200);
@@ -104,12 +110,22 @@ async fn a_supplier_posts_edits_and_archives_a_capability_and_finds_it_in_the_di
     let refused = v.post_any("/capabilities/new", &bad).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     refused.assert_clean();
-    assert_eq!(refused.field_error("title").as_deref(), Some("请填写此项。"));
-    assert!(refused.field_error("category_code").is_some(), "{}", refused.body);
+    assert_eq!(
+        refused.field_error("title").as_deref(),
+        Some("请填写此项。")
+    );
+    assert!(
+        refused.field_error("category_code").is_some(),
+        "{}",
+        refused.body
+    );
     let capacity = refused.field_error("annual_capacity").unwrap();
     assert!(capacity.contains("年产能"), "{capacity}");
     assert!(refused.has("铝合金一体化压铸电池壳体") && refused.has("很多"));
-    assert!(refused.has(r#"value="500000" checked"#), "ticked regions stay ticked");
+    assert!(
+        refused.has(r#"value="500000" checked"#),
+        "ticked regions stay ticked"
+    );
 
     // Without the CSRF token nothing happens.
     let forged = v
@@ -132,7 +148,11 @@ async fn a_supplier_posts_edits_and_archives_a_capability_and_finds_it_in_the_di
         .await;
     assert_eq!(found.status, 200);
     found.assert_clean();
-    assert!(found.has(ESCAPED) && found.has("按相关度排序"), "{}", found.body);
+    assert!(
+        found.has(ESCAPED) && found.has("按相关度排序"),
+        "{}",
+        found.body
+    );
 
     // The edit form shows the stored values; a change is saved.
     let edit = v.get(&format!("/capabilities/{id}/edit")).await;
@@ -147,7 +167,12 @@ async fn a_supplier_posts_edits_and_archives_a_capability_and_finds_it_in_the_di
     .await
     .assert_redirect("/my/capabilities?saved=1");
     let (_, api) = app
-        .call(Method::GET, &format!("/api/v1/capabilities/{id}"), None, None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/capabilities/{id}"),
+            None,
+            None,
+        )
         .await;
     assert_eq!(api["title"], "电池包壳体 一体化压铸（改）");
     assert_eq!(api["lead_time_days"], 30);
@@ -196,7 +221,10 @@ async fn others_cannot_edit_and_only_staff_open_the_verification_queue() {
         .await;
     assert_eq!(page.status, 403);
     let page = other
-        .post(&format!("/capabilities/{id}/archive"), &[("csrf_token", &token)])
+        .post(
+            &format!("/capabilities/{id}/archive"),
+            &[("csrf_token", &token)],
+        )
         .await;
     assert_eq!(page.status, 403);
     let page = other.get("/staff/organizations").await;
@@ -216,7 +244,12 @@ async fn others_cannot_edit_and_only_staff_open_the_verification_queue() {
         .await
         .assert_redirect("/login");
     let (status, _) = app
-        .call(Method::GET, &format!("/api/v1/capabilities/{id}"), None, None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/capabilities/{id}"),
+            None,
+            None,
+        )
         .await;
     assert_eq!(status, 200, "nothing changed");
 }
@@ -235,14 +268,20 @@ async fn an_oem_posts_a_need_with_the_region_picker_in_english_and_closes_it() {
     assert_eq!(form.content_language.as_deref(), Some("en"));
     assert!(form.has("Post a need") && form.has("Update the region choices"));
     assert!(form.has(r#"<script src="/static/regions.js" defer></script>"#));
-    assert!(!form.has("<script>") && !form.has(" style="), "no inline script");
+    assert!(
+        !form.has("<script>") && !form.has(" style="),
+        "no inline script"
+    );
     let token = form.csrf();
 
     let mut fields = vec![
         ("csrf_token", token.as_str()),
         ("category_code", "EDRIVE.BATTERY.PACK"),
         ("title", "Battery pack housings"),
-        ("description", "Die-cast aluminium housings for the Liangjiang plant."),
+        (
+            "description",
+            "Die-cast aluminium housings for the Liangjiang plant.",
+        ),
         ("province", "500000"),
         ("city", ""),
         ("district", ""),
@@ -258,14 +297,22 @@ async fn an_oem_posts_a_need_with_the_region_picker_in_english_and_closes_it() {
     refresh.push(("refresh", "1"));
     let redrawn = v.post_any("/needs/new", &refresh).await;
     assert_eq!(redrawn.status, 200, "{}", redrawn.body);
-    assert!(redrawn.has(r#"<option value="500100">"#), "{}", redrawn.body);
+    assert!(
+        redrawn.has(r#"<option value="500100">"#),
+        "{}",
+        redrawn.body
+    );
     assert!(redrawn.has("Battery pack housings"));
     fields[5] = ("city", "500100");
     fields[6] = ("district", "500112");
     let mut refresh = fields.clone();
     refresh.push(("refresh", "1"));
     let redrawn = v.post_any("/needs/new", &refresh).await;
-    assert!(redrawn.has(r#"<option value="500112" selected>"#), "{}", redrawn.body);
+    assert!(
+        redrawn.has(r#"<option value="500112" selected>"#),
+        "{}",
+        redrawn.body
+    );
 
     // A past respond-by date is refused under its field, in English.
     let refused = v.post_any("/needs/new", &fields).await;
@@ -285,13 +332,18 @@ async fn an_oem_posts_a_need_with_the_region_picker_in_english_and_closes_it() {
     let id = edit_id(&mine, "needs");
 
     let edit = v.get(&format!("/needs/{id}/edit")).await;
-    assert!(edit.has(r#"<option value="500112" selected>"#), "{}", edit.body);
-    assert!(edit.has(r#"value="9600.50""#), "the owner sees the target price");
+    assert!(
+        edit.has(r#"<option value="500112" selected>"#),
+        "{}",
+        edit.body
+    );
+    assert!(
+        edit.has(r#"value="9600.50""#),
+        "the owner sees the target price"
+    );
 
     let anonymous = &mut Visitor::new(&app, "en");
-    let listed = anonymous
-        .get("/directory?show=needs&region=500000")
-        .await;
+    let listed = anonymous.get("/directory?show=needs&region=500000").await;
     assert_eq!(listed.status, 200);
     assert!(listed.has("Battery pack housings"), "{}", listed.body);
     assert!(!listed.has("9600"), "no target price in the directory");
@@ -301,7 +353,12 @@ async fn an_oem_posts_a_need_with_the_region_picker_in_english_and_closes_it() {
         .assert_redirect("/my/needs?closed=1");
     let mine = v.get("/my/needs?closed=1").await;
     assert!(mine.has("Closed"));
-    assert!(!anonymous.get("/directory?show=needs").await.has("Battery pack housings"));
+    assert!(
+        !anonymous
+            .get("/directory?show=needs")
+            .await
+            .has("Battery pack housings")
+    );
 }
 
 #[tokio::test]
@@ -330,12 +387,23 @@ async fn the_directory_filters_pages_refuses_bad_filters_and_speaks_both_languag
 
     let first = v.get("/directory?show=capabilities").await;
     assert_eq!(first.status, 200);
-    assert!(first.has("底盘件 20") && !first.has("底盘件 00"), "newest first");
+    assert!(
+        first.has("底盘件 20") && !first.has("底盘件 00"),
+        "newest first"
+    );
     let marker = r#"rel="next" href=""#;
     let at = first.body.find(marker).expect("a next page link") + marker.len();
-    let next = first.body[at..].split('"').next().unwrap().replace("&#38;", "&");
+    let next = first.body[at..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
     let second = v.get(&next).await;
-    assert!(second.has("底盘件 00") && !second.has("底盘件 20"), "{}", second.body);
+    assert!(
+        second.has("底盘件 00") && !second.has("底盘件 20"),
+        "{}",
+        second.body
+    );
     assert!(!second.has(r#"rel="next""#));
 
     let oems = v.get("/directory?kind=oem").await;
@@ -350,7 +418,9 @@ async fn the_directory_filters_pages_refuses_bad_filters_and_speaks_both_languag
     assert_eq!(bad.status, 422);
     assert!(bad.has("notice-error"), "{}", bad.body);
 
-    v.get("/lang/en?next=/directory").await.assert_redirect("/directory");
+    v.get("/lang/en?next=/directory")
+        .await
+        .assert_redirect("/directory");
     let english = v.get("/directory").await;
     assert_eq!(english.content_language.as_deref(), Some("en"));
     assert!(english.has("<h1>Directory</h1>") && english.has("Search words"));
@@ -392,7 +462,10 @@ async fn profiles_show_contacts_only_to_members_and_staff() {
     assert_eq!(public.status, 200);
     public.assert_clean();
     assert!(public.has(&format!("测试企业 {}", credit(1))) && public.has("2099-12-31"));
-    assert!(public.has("&#60;b&#62;压铸&#60;/b&#62;"), "the description is escaped");
+    assert!(
+        public.has("&#60;b&#62;压铸&#60;/b&#62;"),
+        "the description is escaped"
+    );
     assert!(!public.has("sales@firm.example.cn") && public.has("联系方式仅对"));
 
     let mut other = logged_in(&app, 2, "zh-CN").await;
@@ -402,9 +475,19 @@ async fn profiles_show_contacts_only_to_members_and_staff() {
     let mut staff = Visitor::new(&app, "zh-CN");
     staff.log_in("staff@assoc.example.cn", PASSWORD).await;
     let seen = staff.get(&path).await;
-    assert!(seen.has("sales@firm.example.cn") && seen.has("6788"), "{}", seen.body);
+    assert!(
+        seen.has("sales@firm.example.cn") && seen.has("6788"),
+        "{}",
+        seen.body
+    );
 
-    assert_eq!(anonymous.get(&format!("/organizations/{}", Uuid::nil())).await.status, 404);
+    assert_eq!(
+        anonymous
+            .get(&format!("/organizations/{}", Uuid::nil()))
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -427,7 +510,10 @@ async fn staff_verify_suspend_and_reinstate_from_the_queue() {
     let token = queue.csrf();
 
     staff
-        .post(&format!("/staff/organizations/{older}/verify"), &[("csrf_token", &token)])
+        .post(
+            &format!("/staff/organizations/{older}/verify"),
+            &[("csrf_token", &token)],
+        )
         .await
         .assert_redirect("/staff/organizations?done=1");
     let queue = staff.get("/staff/organizations?done=1").await;
@@ -440,7 +526,11 @@ async fn staff_verify_suspend_and_reinstate_from_the_queue() {
         )
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(refused.field_error(&format!("reason-{newer}")).is_some(), "{}", refused.body);
+    assert!(
+        refused.field_error(&format!("reason-{newer}")).is_some(),
+        "{}",
+        refused.body
+    );
 
     staff
         .post(
@@ -452,17 +542,42 @@ async fn staff_verify_suspend_and_reinstate_from_the_queue() {
     let queue = staff.get("/staff/organizations").await;
     assert!(queue.has("资质材料不实"));
     let mut anonymous = Visitor::new(&app, "zh-CN");
-    assert_eq!(anonymous.get(&format!("/organizations/{newer}")).await.status, 404);
-    assert!(staff.get(&format!("/organizations/{newer}")).await.has("资质材料不实"));
+    assert_eq!(
+        anonymous
+            .get(&format!("/organizations/{newer}"))
+            .await
+            .status,
+        404
+    );
+    assert!(
+        staff
+            .get(&format!("/organizations/{newer}"))
+            .await
+            .has("资质材料不实")
+    );
 
     staff
-        .post(&format!("/staff/organizations/{newer}/reinstate"), &[("csrf_token", &token)])
+        .post(
+            &format!("/staff/organizations/{newer}/reinstate"),
+            &[("csrf_token", &token)],
+        )
         .await
         .assert_redirect("/staff/organizations?done=1");
-    assert_eq!(anonymous.get(&format!("/organizations/{newer}")).await.status, 200);
+    assert_eq!(
+        anonymous
+            .get(&format!("/organizations/{newer}"))
+            .await
+            .status,
+        200
+    );
 
     let (status, audit) = app
-        .call(Method::GET, "/api/v1/audit?entity=organization", Some(&staff_token), None)
+        .call(
+            Method::GET,
+            "/api/v1/audit?entity=organization",
+            Some(&staff_token),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     let actions: Vec<&str> = audit["items"]
@@ -471,7 +586,11 @@ async fn staff_verify_suspend_and_reinstate_from_the_queue() {
         .iter()
         .filter_map(|e| e["action"].as_str())
         .collect();
-    for action in ["organization.verify", "organization.suspend", "organization.reinstate"] {
+    for action in [
+        "organization.verify",
+        "organization.suspend",
+        "organization.reinstate",
+    ] {
         assert!(actions.contains(&action), "{actions:?}");
     }
 }

@@ -564,7 +564,10 @@ pub async fn profile(
         (Vec::new(), postings)
     };
     let description = match locale {
-        Locale::En => org.description_en.clone().or_else(|| org.description.clone()),
+        Locale::En => org
+            .description_en
+            .clone()
+            .or_else(|| org.description.clone()),
         Locale::ZhCn => org.description.clone(),
     };
     let page = ProfilePage {
@@ -572,7 +575,11 @@ pub async fn profile(
         w,
         name: org.name.clone(),
         name_en: org.name_en.clone().filter(|n| !n.is_empty()),
-        kind: if supplier { w.kind_supplier } else { w.kind_oem },
+        kind: if supplier {
+            w.kind_supplier
+        } else {
+            w.kind_oem
+        },
         verified: org.verified_at.is_some(),
         suspended: org.suspended_at.is_some(),
         suspension_reason: org
@@ -601,7 +608,13 @@ pub async fn profile(
         plants: profile
             .plants
             .iter()
-            .map(|p| format!("{}（{}）", p.name, catalog::region_name(&state, &p.region_code)))
+            .map(|p| {
+                format!(
+                    "{}（{}）",
+                    p.name,
+                    catalog::region_name(&state, &p.region_code)
+                )
+            })
             .collect(),
         show_contact: profile.show_contact,
         address: org.address.clone(),

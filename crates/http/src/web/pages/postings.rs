@@ -552,8 +552,14 @@ pub async fn update_capability(
     }
     let w = PostingWords::for_locale(visit.locale);
     let values = CapabilityValues::posted(&pairs);
-    let updated =
-        capabilities::update(&state, &me.auth, id, values.changes(), &origin(&req, &state)).await;
+    let updated = capabilities::update(
+        &state,
+        &me.auth,
+        id,
+        values.changes(),
+        &origin(&req, &state),
+    )
+    .await;
     match updated {
         Ok(_) => see_other("/my/capabilities?saved=1"),
         Err(ApiError::Validation(errors)) => capability_form(
@@ -910,9 +916,25 @@ pub async fn update_need(
     let values = NeedValues::posted(&pairs);
     let action = format!("/needs/{id}/edit");
     if !one(&pairs, "refresh").is_empty() {
-        return need_form(&visit, &me, StatusCode::OK, action, w.edit_need, values, &[]);
+        return need_form(
+            &visit,
+            &me,
+            StatusCode::OK,
+            action,
+            w.edit_need,
+            values,
+            &[],
+        );
     }
-    match needs::edit(&state, &me.auth, id, values.changes(), &origin(&req, &state)).await {
+    match needs::edit(
+        &state,
+        &me.auth,
+        id,
+        values.changes(),
+        &origin(&req, &state),
+    )
+    .await
+    {
         Ok(_) => see_other("/my/needs?saved=1"),
         Err(ApiError::Validation(errors)) => need_form(
             &visit,
