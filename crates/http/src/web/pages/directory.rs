@@ -626,3 +626,28 @@ pub async fn profile(
     };
     render(StatusCode::OK, locale, &page)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_keeps_the_filters_and_encodes_them() {
+        let form = DirectoryForm {
+            q: "电池 & 壳体".into(),
+            region: "500000".into(),
+            cursor: "old".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            next_link(&form, "capabilities", "abc=="),
+            "/directory?show=capabilities&q=%E7%94%B5%E6%B1%A0%20%26%20%E5%A3%B3%E4%BD%93&region=500000&cursor=abc%3D%3D"
+        );
+    }
+
+    #[test]
+    fn excerpts_are_one_line_and_cut_by_characters() {
+        assert_eq!(excerpt("铝合金\n\n压铸  壳体", 20), "铝合金 压铸 壳体");
+        assert_eq!(excerpt("一二三四五", 3), "一二三…");
+    }
+}
