@@ -137,3 +137,82 @@ async fn a_supplier_posts_a_capability_on_a_phone_and_finds_it_in_the_directory(
 
     browser.close().await;
 }
+
+/// Picks the option with `value` in the select named `name`, waiting for the script to add it.
+async fn choose(browser: &Browser, name: &str, value: &str) {
+    let css = format!(r#"select[name="{name}"] option[value="{value}"]"#);
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&css))
+        .await
+        .unwrap_or_else(|err| panic!("no {css}: {err}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium: run by .ci/run"]
+async fn an_automaker_picks_the_delivery_region_with_the_script_on_a_phone() {
+    let app = TestApp::spawn().await;
+    let email = "chen.jie@oem.example.cn";
+    app.verified_user(email, "oem", "91500112MA0000000R").await;
+    let browser = Browser::start().await.unwrap();
+
+    browser.client.goto(&app.url("/login")).await.unwrap();
+    expect_page(&browser, "登录").await;
+    fill(&browser, r#"main input[name="email"]"#, email).await;
+    fill(&browser, r#"main input[name="password"]"#, PASSWORD).await;
+    click(&browser, r#"main form button[type="submit"]"#).await;
+    expect_page(&browser, "我的账号").await;
+
+    browser.client.goto(&app.url("/needs/new")).await.unwrap();
+    expect_page(&browser, "发布采购需求").await;
+    let refresh = browser
+        .client
+        .find(Locator::Css("button.region-refresh"))
+        .await
+        .unwrap();
+    assert!(
+        !refresh.is_displayed().await.unwrap(),
+        "with the script, the server-side refresh button is hidden"
+    );
+    choose(&browser, "category_code", "EDRIVE.BATTERY.PACK").await;
+    fill(&browser, r#"main input[name="title"]"#, "电池包壳体采购").await;
+    fill(
+        &browser,
+        r#"main textarea[name="description"]"#,
+        "一体化压铸铝合金电池壳体，交付两江新区工厂。",
+    )
+    .await;
+    // The city and district lists come from /api/v1/regions?parent= as the levels are chosen.
+    choose(&browser, "province", "500000").await;
+    choose(&browser, "city", "500100").await;
+    choose(&browser, "district", "500112").await;
+    fill(&browser, r#"main input[name="annual_volume"]"#, "100000").await;
+    browser
+        .screenshot(&screenshot_path("need-form-zh.png"))
+        .await
+        .unwrap();
+    let (page, _) = browser.page_and_viewport_width().await.unwrap();
+    assert!(page <= PHONE_WIDTH, "the need form is {page} px wide");
+    click(
+        &browser,
+        r#"main form button[type="submit"]:not(.region-refresh)"#,
+    )
+    .await;
+    expect_page(&browser, "我的采购需求").await;
+    let source = browser.client.source().await.unwrap();
+    assert!(
+        source.contains("电池包壳体采购") && source.contains("重庆市 渝北区"),
+        "the need is listed with its delivery district"
+    );
+    browser
+        .screenshot(&screenshot_path("my-needs-zh.png"))
+        .await
+        .unwrap();
+
+    browser.close().await;
+}
