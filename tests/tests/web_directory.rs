@@ -594,3 +594,63 @@ async fn staff_verify_suspend_and_reinstate_from_the_queue() {
         assert!(actions.contains(&action), "{actions:?}");
     }
 }
+
+#[tokio::test]
+async fn an_oem_delivers_a_need_to_one_of_its_plants() {
+    let app = TestApp::spawn().await;
+    let (token, org) = firm(&app, 9, "oem").await;
+    let (status, plant) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/organizations/{org}/plants"),
+            Some(&token),
+            Some(&json!({"name": "两江工厂", "region_code": "500112"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{plant}");
+    let plant = plant["id"].as_str().unwrap().to_owned();
+    let mut v = logged_in(&app, 9, "zh-CN").await;
+    let form = v.get("/needs/new").await;
+    assert!(form.has("两江工厂（重庆市 渝北区）"), "{}", form.body);
+    let token = form.csrf();
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("category_code", "EDRIVE.BATTERY.PACK"),
+        ("title", "电池包壳体采购"),
+        ("description", "交付两江工厂。"),
+        ("plant_id", plant.as_str()),
+        ("province", ""),
+        ("city", ""),
+        ("district", ""),
+    ];
+    v.post("/needs/new", &fields)
+        .await
+        .assert_redirect("/my/needs?saved=1");
+    let mine = v.get("/my/needs").await;
+    assert!(
+        mine.has("重庆市 渝北区"),
+        "the plant's region: {}",
+        mine.body
+    );
+    let id = edit_id(&mine, "needs");
+
+    // The edit form shows the plant; choosing none and a region delivers there instead.
+    let edit = v.get(&format!("/needs/{id}/edit")).await;
+    assert!(
+        edit.has(&format!(r#"<option value="{plant}" selected>"#)),
+        "{}",
+        edit.body
+    );
+    let mut fields = fields.to_vec();
+    fields[4] = ("plant_id", "");
+    fields[5] = ("province", "510000");
+    fields[6] = ("city", "510100");
+    v.post(&format!("/needs/{id}/edit"), &fields)
+        .await
+        .assert_redirect("/my/needs?saved=1");
+    let (_, need) = app
+        .call(Method::GET, &format!("/api/v1/needs/{id}"), None, None)
+        .await;
+    assert_eq!(need["delivery_region_code"], "510100", "{need}");
+    assert!(need["plant_id"].is_null(), "{need}");
+}

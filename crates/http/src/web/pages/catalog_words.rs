@@ -124,6 +124,9 @@ words!(
         status: "状态", "Status";
         status_published: "发布", "Publish";
         status_draft: "保存为草稿", "Keep as a draft";
+        plant: "交付工厂", "Delivery plant";
+        plant_hint: "选择本企业的工厂时，交付地区就是工厂所在地区，下面的地区不再使用。", "With one of your plants chosen, the delivery region is the plant's, and the region below is not used.";
+        no_plant: "不指定工厂（按下面的地区交付）", "No plant (deliver to the region below)";
         delivery_region: "交付地区", "Delivery region";
         delivery_region_hint: "先选省，再选市和区县；不用脚本时按“更新地区选项”。", "Choose the province, then the city and district; without script, press “Update the region choices”.";
         province: "省级", "Province";

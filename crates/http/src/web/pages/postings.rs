@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::api::accounts::origin;
 use crate::api::page::PageQuery;
 use crate::error::{ApiError, FieldError};
-use crate::service::{capabilities, needs};
+use crate::service::{capabilities, needs, organizations};
 use crate::web::layout::Chrome;
 use crate::web::session::{CSRF_FIELD, WebUser};
 
@@ -600,6 +600,7 @@ pub struct NeedValues {
     category_code: String,
     title: String,
     description: String,
+    plant_id: String,
     province: String,
     city: String,
     district: String,
@@ -617,6 +618,7 @@ impl NeedValues {
             category_code: one(pairs, "category_code"),
             title: one(pairs, "title"),
             description: one(pairs, "description"),
+            plant_id: one(pairs, "plant_id"),
             province: one(pairs, "province"),
             city: one(pairs, "city"),
             district: one(pairs, "district"),
@@ -646,6 +648,7 @@ impl NeedValues {
             category_code: n.category_code.clone(),
             title: n.title.clone(),
             description: n.description.clone(),
+            plant_id: n.plant_id.map(|p| p.to_string()).unwrap_or_default(),
             province,
             city,
             district,
@@ -683,8 +686,10 @@ impl NeedValues {
             category_code: self.category_code.trim().to_owned(),
             title: self.title.clone(),
             description: self.description.clone(),
-            delivery_region_code: self.delivery_region(),
-            plant_id: None,
+            delivery_region_code: self
+                .plant()
+                .map_or_else(|| self.delivery_region(), |_| None),
+            plant_id: self.plant(),
             annual_volume: text_or_none(&self.annual_volume).map(Value::String),
             unit: text_or_none(&self.unit),
             sop_date: text_or_none(&self.sop_date),
@@ -694,14 +699,25 @@ impl NeedValues {
         }
     }
 
-    /// Every field the form has; a blank optional one is cleared. The plant stays as it is.
+    /// The plant chosen, if any: then its region is the delivery region.
+    fn plant(&self) -> Option<String> {
+        text_or_none(&self.plant_id)
+    }
+
+    /// Every field the form has; a blank optional one is cleared. With a plant the region is
+    /// not sent (the plant's decides); without one the plant is cleared and the region sent.
     fn changes(&self) -> needs::NeedChanges {
+        let plant = self.plant();
         needs::NeedChanges {
             category_code: Some(Some(self.category_code.trim().to_owned())),
             title: Some(Some(self.title.clone())),
             description: Some(Some(self.description.clone())),
-            delivery_region_code: Some(self.delivery_region()),
-            plant_id: None,
+            delivery_region_code: if plant.is_some() {
+                None
+            } else {
+                Some(self.delivery_region())
+            },
+            plant_id: Some(plant),
             annual_volume: Some(text_or_none(&self.annual_volume).map(Value::String)),
             unit: Some(text_or_none(&self.unit)),
             sop_date: Some(text_or_none(&self.sop_date)),
@@ -724,6 +740,7 @@ struct NeedFormPage {
     notices: Vec<Notice>,
     v: NeedValues,
     categories: Vec<Opt>,
+    plants: Vec<Opt>,
     provinces: Vec<Opt>,
     cities: Vec<Opt>,
     districts: Vec<Opt>,
@@ -742,6 +759,7 @@ fn need_slots(w: &'static PostingWords) -> Vec<Slot> {
         ("category_code", w.category),
         ("title", w.title),
         ("description", w.description),
+        ("plant_id", w.plant),
         ("delivery_region_code", w.delivery_region),
         ("annual_volume", w.annual_volume),
         ("unit", w.unit),
@@ -759,7 +777,7 @@ fn need_slots(w: &'static PostingWords) -> Vec<Slot> {
     .collect()
 }
 
-fn need_form(
+async fn need_form(
     visit: &Visit<'_>,
     me: &WebUser,
     status: StatusCode,
@@ -770,15 +788,30 @@ fn need_form(
 ) -> HttpResponse {
     let w = PostingWords::for_locale(visit.locale);
     let state = visit.state;
+    // The automaker's own plants, as the API lists them.
+    let plants = match own_organization(me) {
+        Some(org) => match organizations::plants(state, Some(&me.auth), org).await {
+            Ok(plants) => plants,
+            Err(err) => return visit.error(&err),
+        },
+        None => Vec::new(),
+    };
+    let plants = plants
+        .into_iter()
+        .map(|p| Opt {
+            selected: p.id.to_string() == values.plant_id,
+            label: format!(
+                "{}（{}）",
+                p.name,
+                catalog::region_name(state, &p.region_code)
+            ),
+            value: p.id.to_string(),
+        })
+        .collect();
     let mut slots = need_slots(w);
     let mut notices = Vec::new();
     if !errors.is_empty() {
-        let unplaced = catalog::place_refusals(
-            &mut slots,
-            errors,
-            visit.locale,
-            &[("plant_id", "delivery_region_code")],
-        );
+        let unplaced = catalog::place_refusals(&mut slots, errors, visit.locale, &[]);
         notices.push(Notice::new("error", visit.common().fix_fields));
         notices.extend(unplaced.into_iter().map(|t| Notice::new("error", t)));
     }
@@ -801,6 +834,7 @@ fn need_form(
         csrf_token: me.csrf_token.clone(),
         notices,
         categories: catalog::category_options(state, visit.locale, &values.category_code),
+        plants,
         provinces: catalog::region_options(state, None, &values.province),
         cities,
         districts,
@@ -831,6 +865,7 @@ pub async fn new_need(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         NeedValues::default(),
         &[],
     )
+    .await
 }
 
 /// POST /needs/new — `refresh` redraws the form with the chosen province's cities (and city's
@@ -849,19 +884,22 @@ pub async fn create_need(
     let values = NeedValues::posted(&pairs);
     let action = "/needs/new".to_owned();
     if !one(&pairs, "refresh").is_empty() {
-        return need_form(&visit, &me, StatusCode::OK, action, w.new_need, values, &[]);
+        return need_form(&visit, &me, StatusCode::OK, action, w.new_need, values, &[]).await;
     }
     match needs::create(&state, &me.auth, values.new_need(), &origin(&req, &state)).await {
         Ok(_) => see_other("/my/needs?saved=1"),
-        Err(ApiError::Validation(errors)) => need_form(
-            &visit,
-            &me,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            action,
-            w.new_need,
-            values,
-            &errors,
-        ),
+        Err(ApiError::Validation(errors)) => {
+            need_form(
+                &visit,
+                &me,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                action,
+                w.new_need,
+                values,
+                &errors,
+            )
+            .await
+        }
         Err(err) => visit.error(&err),
     }
 }
@@ -897,6 +935,7 @@ pub async fn edit_need(
         values,
         &[],
     )
+    .await
 }
 
 /// POST /needs/{id}/edit
@@ -924,7 +963,8 @@ pub async fn update_need(
             w.edit_need,
             values,
             &[],
-        );
+        )
+        .await;
     }
     match needs::edit(
         &state,
@@ -936,15 +976,18 @@ pub async fn update_need(
     .await
     {
         Ok(_) => see_other("/my/needs?saved=1"),
-        Err(ApiError::Validation(errors)) => need_form(
-            &visit,
-            &me,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            action,
-            w.edit_need,
-            values,
-            &errors,
-        ),
+        Err(ApiError::Validation(errors)) => {
+            need_form(
+                &visit,
+                &me,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                action,
+                w.edit_need,
+                values,
+                &errors,
+            )
+            .await
+        }
         Err(err) => visit.error(&err),
     }
 }
