@@ -188,6 +188,12 @@ async fn a_supplier_posts_edits_and_archives_a_capability_and_finds_it_in_the_di
     assert!(!gone.has("一体化压铸（改）"), "{}", gone.body);
     let mine = v.get("/my/capabilities?archived=1").await;
     assert!(mine.has("已归档"));
+    // Editing an archived capability does not offer to republish it unasked.
+    let archived = v.get(&format!("/capabilities/{id}/edit")).await;
+    assert_eq!(archived.status, 200);
+    assert!(
+        !archived.has(r#"value="published" checked"#) && !archived.has(r#"value="draft" checked"#)
+    );
 }
 
 #[tokio::test]

@@ -308,10 +308,10 @@ impl CapabilityValues {
             min_order_qty: shown(c.min_order_qty),
             lead_time_days: shown(c.lead_time_days.map(i64::from)),
             served_region_codes: strings(&c.served_region_codes),
-            status: if c.status == "draft" {
-                "draft".to_owned()
-            } else {
-                "published".to_owned()
+            // An archived one shows neither choice, so saving an edit keeps it archived.
+            status: match c.status.as_str() {
+                "draft" | "published" => c.status.clone(),
+                _ => String::new(),
             },
         }
     }
