@@ -3,12 +3,14 @@
 //! and needs, the match lists and the staff's verification queue. Plain forms, CSRF-checked, POST-redirect-GET.
 
 mod account;
+mod capability_pages;
 mod catalog;
 mod catalog_words;
 mod directory;
 mod form;
 mod matches;
 mod members;
+mod need_pages;
 mod postings;
 mod sign_in;
 mod staff;
@@ -73,33 +75,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/directory", web::get().to(directory::directory))
     .route("/organizations/{id}", web::get().to(directory::profile))
-    .route("/my/capabilities", web::get().to(postings::my_capabilities))
-    .route("/my/needs", web::get().to(postings::my_needs))
+    .route(
+        "/my/capabilities",
+        web::get().to(capability_pages::my_capabilities),
+    )
+    .route("/my/needs", web::get().to(need_pages::my_needs))
     .service(
         web::resource("/capabilities/new")
-            .route(web::get().to(postings::new_capability))
-            .route(web::post().to(postings::create_capability)),
+            .route(web::get().to(capability_pages::new_capability))
+            .route(web::post().to(capability_pages::create_capability)),
     )
     .service(
         web::resource("/capabilities/{id}/edit")
-            .route(web::get().to(postings::edit_capability))
-            .route(web::post().to(postings::update_capability)),
+            .route(web::get().to(capability_pages::edit_capability))
+            .route(web::post().to(capability_pages::update_capability)),
     )
     .route(
         "/capabilities/{id}/archive",
-        web::post().to(postings::archive_capability),
+        web::post().to(capability_pages::archive_capability),
     )
     .service(
         web::resource("/needs/new")
-            .route(web::get().to(postings::new_need))
-            .route(web::post().to(postings::create_need)),
+            .route(web::get().to(need_pages::new_need))
+            .route(web::post().to(need_pages::create_need)),
     )
     .service(
         web::resource("/needs/{id}/edit")
-            .route(web::get().to(postings::edit_need))
-            .route(web::post().to(postings::update_need)),
+            .route(web::get().to(need_pages::edit_need))
+            .route(web::post().to(need_pages::update_need)),
     )
-    .route("/needs/{id}/close", web::post().to(postings::close_need))
+    .route("/needs/{id}/close", web::post().to(need_pages::close_need))
     .route("/staff/organizations", web::get().to(staff::queue))
     .route(
         "/staff/organizations/{id}/verify",
