@@ -396,6 +396,42 @@ pub async fn reinstate<C: ConnectionTrait>(
     Ok(result.rows_affected > 0)
 }
 
+/// The staff's verification queue: organizations not yet verified and not suspended, oldest
+/// first (ties by id), at most `limit`.
+///
+/// # Errors
+/// Database errors.
+pub async fn awaiting_verification<C: ConnectionTrait>(
+    conn: &C,
+    limit: u64,
+) -> StoreResult<Vec<organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::VerifiedAt.is_null())
+        .filter(organization::Column::SuspendedAt.is_null())
+        .order_by_asc(organization::Column::CreatedAt)
+        .order_by_asc(organization::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+/// Suspended organizations, most recently suspended first, at most `limit`.
+///
+/// # Errors
+/// Database errors.
+pub async fn suspended<C: ConnectionTrait>(
+    conn: &C,
+    limit: u64,
+) -> StoreResult<Vec<organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::SuspendedAt.is_not_null())
+        .order_by_desc(organization::Column::SuspendedAt)
+        .order_by_desc(organization::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1251,6 +1251,34 @@ pub async fn reinstate(
     Ok(())
 }
 
+/// What the staff's verification page lists.
+#[derive(Debug, Clone)]
+pub struct VerificationQueue {
+    /// Unverified, unsuspended organizations, oldest first.
+    pub awaiting: Vec<organization::Model>,
+    /// Suspended organizations, to reinstate.
+    pub suspended: Vec<organization::Model>,
+}
+
+/// How many of each the queue shows at once: verifying them makes room for the next.
+const QUEUE_MAX: u64 = 100;
+
+/// The verification queue (staff only).
+///
+/// # Errors
+/// 403 unless staff.
+pub async fn verification_queue(
+    state: &AppState,
+    caller: &AuthUser,
+) -> Result<VerificationQueue, ApiError> {
+    caller.authorize(Action::VerifyOrganization)?;
+    let conn = state.db.conn();
+    Ok(VerificationQueue {
+        awaiting: repo::awaiting_verification(conn, QUEUE_MAX).await?,
+        suspended: repo::suspended(conn, QUEUE_MAX).await?,
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

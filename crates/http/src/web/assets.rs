@@ -1,4 +1,4 @@
-//! The stylesheet and icon, compiled into the binary so the site needs no CDN or file system,
+//! The stylesheet, icon and the region picker's script, compiled into the binary so the site needs no CDN or file system,
 //! served with a content hash as ETag so browsers revalidate cheaply.
 
 use std::sync::LazyLock;
@@ -38,7 +38,7 @@ impl Asset {
 
 const CACHE: &str = "public, max-age=3600";
 
-static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[Asset; 3]> = LazyLock::new(|| {
     [
         Asset::new(
             "app.css",
@@ -49,6 +49,11 @@ static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
             "favicon.svg",
             "image/svg+xml",
             include_bytes!("../../static/favicon.svg"),
+        ),
+        Asset::new(
+            "regions.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../../static/regions.js"),
         ),
     ]
 });
@@ -91,7 +96,7 @@ mod tests {
 
     #[test]
     fn etags_differ_between_files_and_match_their_own_tag() {
-        let [css, svg] = &*ASSETS;
+        let [css, svg, _] = &*ASSETS;
         assert_ne!(css.etag, svg.etag);
         assert!(css.matches(&css.etag));
         assert!(css.matches(&format!("\"other\", W/{}", css.etag)));

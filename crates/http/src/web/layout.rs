@@ -22,6 +22,8 @@ pub struct Chrome {
     pub t: &'static LayoutText,
     /// The header's link to log in or to one's account; pages that know the session set it.
     pub session_link: Option<SessionLink>,
+    /// The site navigation: the directory for everyone, then the visitor's own lists.
+    pub nav: Vec<(&'static str, &'static str)>,
 }
 
 /// "Log in" or "my account" in the header, in the page's language.
@@ -43,6 +45,7 @@ impl Chrome {
             next: next.into(),
             t: LayoutText::for_locale(locale),
             session_link: None,
+            nav: vec![("/directory", LayoutText::for_locale(locale).directory)],
         }
     }
 
@@ -50,6 +53,13 @@ impl Chrome {
     #[must_use]
     pub fn with_session_link(mut self, link: SessionLink) -> Chrome {
         self.session_link = Some(link);
+        self
+    }
+
+    /// The same chrome with one more link in the site navigation.
+    #[must_use]
+    pub fn with_nav(mut self, href: &'static str, label: &'static str) -> Chrome {
+        self.nav.push((href, label));
         self
     }
 

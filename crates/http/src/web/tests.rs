@@ -301,3 +301,34 @@ async fn hostile_paths_in_a_request_are_escaped() {
     let html = body(res).await;
     assert!(!html.contains("<script") && !html.contains("<b>"));
 }
+
+#[actix_web::test]
+async fn the_region_picker_script_is_served_from_the_binary() {
+    let res = get(TestRequest::get().uri("/static/regions.js")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        header(&res, header::CONTENT_TYPE),
+        "text/javascript; charset=utf-8"
+    );
+    let js = body(res).await;
+    assert!(js.contains("/api/v1/regions?parent="));
+    assert!(
+        !js.contains("innerHTML") && !js.contains("://"),
+        "names are added as text, and nothing is fetched from elsewhere"
+    );
+}
+
+#[actix_web::test]
+async fn every_page_leads_to_the_directory() {
+    for lang in ["zh-CN", "en"] {
+        let res = get(TestRequest::get()
+            .uri("/")
+            .insert_header((header::ACCEPT_LANGUAGE, lang)))
+        .await;
+        let html = body(res).await;
+        assert!(
+            html.matches(r#"href="/directory""#).count() >= 2,
+            "the navigation and the home page's button: {html}"
+        );
+    }
+}

@@ -22,6 +22,14 @@ pub struct LayoutText {
     pub footer_nav_label: &'static str,
     pub api_docs: &'static str,
     pub health: &'static str,
+    /// The site navigation under the header.
+    pub site_nav_label: &'static str,
+    pub directory: &'static str,
+    pub my_capabilities: &'static str,
+    pub my_needs: &'static str,
+    pub staff_queue: &'static str,
+    pub my_matches: &'static str,
+    pub match_queue: &'static str,
 }
 
 /// The home page.
@@ -32,6 +40,7 @@ pub struct HomeText {
     pub lead: &'static str,
     pub see_flow: &'static str,
     pub see_clusters: &'static str,
+    pub see_directory: &'static str,
     pub audiences_heading: &'static str,
     pub audiences: &'static [Card],
     pub flow_heading: &'static str,
@@ -110,6 +119,13 @@ static LAYOUT_ZH: LayoutText = LayoutText {
     footer_nav_label: "站点信息",
     api_docs: "API 文档",
     health: "运行状态",
+    site_nav_label: "主导航",
+    directory: "企业与供需名录",
+    my_capabilities: "我的供货能力",
+    my_needs: "我的采购需求",
+    staff_queue: "企业核验",
+    my_matches: "我的匹配",
+    match_queue: "匹配审核",
 };
 
 static LAYOUT_EN: LayoutText = LayoutText {
@@ -121,6 +137,13 @@ static LAYOUT_EN: LayoutText = LayoutText {
     footer_nav_label: "About this site",
     api_docs: "API documentation",
     health: "Service status",
+    site_nav_label: "Main navigation",
+    directory: "Directory",
+    my_capabilities: "My capabilities",
+    my_needs: "My needs",
+    staff_queue: "Verification queue",
+    my_matches: "My matches",
+    match_queue: "Match moderation",
 };
 
 static HOME_ZH: HomeText = HomeText {
@@ -129,6 +152,7 @@ static HOME_ZH: HomeText = HomeText {
     lead: "让零部件企业和整车企业在本地找到彼此。企业发布供货能力和采购需求，平台按品类、距离、产能和资质给出有理有据的推荐，经行业协会审核后推送给双方；双方都有意向，才交换联系方式。",
     see_flow: "了解对接流程",
     see_clusters: "服务的产业集群",
+    see_directory: "查看企业与供需名录",
     audiences_heading: "为谁服务",
     audiences: &[
         Card {
@@ -194,6 +218,7 @@ static HOME_EN: HomeText = HomeText {
     lead: "Peitao helps parts makers and automakers in the same region find each other. Companies post what they can make and what they need; the platform recommends pairings ranked by category, distance, capacity and certification, with the reasons shown. Industry association staff review every recommendation before either side sees it, and contact details are exchanged only when both sides are interested.",
     see_flow: "How pairing works",
     see_clusters: "Clusters we serve",
+    see_directory: "Browse the directory",
     audiences_heading: "Who it is for",
     audiences: &[
         Card {

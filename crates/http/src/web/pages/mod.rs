@@ -1,13 +1,21 @@
-//! The account pages: register, log in and out, a forgotten password, my account, the company's
-//! members and accepting an invitation. Plain forms, CSRF-checked, POST-redirect-GET.
+//! The pages behind a session or about the directory: register, log in and out, a forgotten
+//! password, my account, members, invitations, the directory and profiles, one's own capabilities
+//! and needs, the match lists and the staff's verification queue. Plain forms, CSRF-checked, POST-redirect-GET.
 
 mod account;
+mod capability_pages;
+mod catalog;
+mod catalog_words;
+mod directory;
 mod form;
 mod lifecycle;
 mod lifecycle_words;
 mod matches;
 mod members;
+mod need_pages;
+mod postings;
 mod sign_in;
+mod staff;
 mod words;
 
 use actix_web::cookie::Cookie;
@@ -17,6 +25,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use peitao_domain::Locale;
+use peitao_domain::user::Role;
 
 use super::layout::{Chrome, SessionLink, html};
 use super::session::{self, CSRF_FIELD, WebUser};
@@ -66,6 +75,51 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/capabilities/{id}/matches",
         web::get().to(matches::of_capability),
+    )
+    .route("/directory", web::get().to(directory::directory))
+    .route("/organizations/{id}", web::get().to(directory::profile))
+    .route(
+        "/my/capabilities",
+        web::get().to(capability_pages::my_capabilities),
+    )
+    .route("/my/needs", web::get().to(need_pages::my_needs))
+    .service(
+        web::resource("/capabilities/new")
+            .route(web::get().to(capability_pages::new_capability))
+            .route(web::post().to(capability_pages::create_capability)),
+    )
+    .service(
+        web::resource("/capabilities/{id}/edit")
+            .route(web::get().to(capability_pages::edit_capability))
+            .route(web::post().to(capability_pages::update_capability)),
+    )
+    .route(
+        "/capabilities/{id}/archive",
+        web::post().to(capability_pages::archive_capability),
+    )
+    .service(
+        web::resource("/needs/new")
+            .route(web::get().to(need_pages::new_need))
+            .route(web::post().to(need_pages::create_need)),
+    )
+    .service(
+        web::resource("/needs/{id}/edit")
+            .route(web::get().to(need_pages::edit_need))
+            .route(web::post().to(need_pages::update_need)),
+    )
+    .route("/needs/{id}/close", web::post().to(need_pages::close_need))
+    .route("/staff/organizations", web::get().to(staff::queue))
+    .route(
+        "/staff/organizations/{id}/verify",
+        web::post().to(staff::verify),
+    )
+    .route(
+        "/staff/organizations/{id}/suspend",
+        web::post().to(staff::suspend),
+    )
+    .route(
+        "/staff/organizations/{id}/reinstate",
+        web::post().to(staff::reinstate),
     )
     .service(
         web::resource("/invitations/accept")
@@ -151,7 +205,20 @@ impl<'a> Visit<'a> {
                 nav_label: c.nav_label,
             },
         };
-        Chrome::for_request(self.locale, self.req).with_session_link(link)
+        let chrome = Chrome::for_request(self.locale, self.req).with_session_link(link);
+        let t = chrome.t;
+        match self.user.as_ref().map(|u| &u.auth.actor.role) {
+            Some(Role::Supplier) => chrome
+                .with_nav("/my/capabilities", t.my_capabilities)
+                .with_nav("/matches", t.my_matches),
+            Some(Role::Oem) => chrome
+                .with_nav("/my/needs", t.my_needs)
+                .with_nav("/matches", t.my_matches),
+            Some(Role::Staff | Role::Admin) => chrome
+                .with_nav("/staff/organizations", t.staff_queue)
+                .with_nav("/staff/matches", t.match_queue),
+            None => chrome,
+        }
     }
 
     /// The CSRF token for this page's forms, and the cookie to set when it is a fresh one.

@@ -25,7 +25,6 @@ macro_rules! words {
         }
     };
 }
-
 pub(crate) use words;
 
 words!(
