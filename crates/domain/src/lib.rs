@@ -1,10 +1,12 @@
 //! The language of the business: typed ids, values parsed at the edge, reference data and rules.
 //! No IO lives here: nothing in this crate touches a database, the network, the clock or files.
 
+pub mod analytics;
 pub mod attachment;
 pub mod capability;
 pub mod category_code;
 pub mod credit_code;
+pub mod csv_safe;
 pub mod email;
 pub mod ids;
 pub mod invalid;

@@ -220,6 +220,38 @@ fn ranked(index: &MatchIndex, need: &NeedProfile, k: usize) -> Vec<(Uuid, f64)> 
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The zone questions the analytics ask agree with judging every pair by hand.
+    #[test]
+    fn zone_supply_agrees_with_judging_every_pair(
+        w in world(),
+        n in need(),
+        zone in prop::collection::btree_set(0..REGIONS.len(), 0..REGIONS.len()),
+    ) {
+        let index = index_of(&w, &(0..w.capabilities.len()).collect::<Vec<_>>());
+        let regions: Vec<RegionCode> = zone.iter().map(|&i| region(i)).collect();
+        let slots = index.region_slots(&regions);
+        let in_zone = |owner: usize| regions.contains(&w.suppliers[owner].1.region);
+        let qualified = w.capabilities.iter().any(|(_, owner, c)| {
+            in_zone(*owner)
+                && evaluate(&n, c, &w.suppliers[*owner].1, reference(), today(), &ScoringRules::default()).is_ok()
+        });
+        prop_assert_eq!(index.has_qualified_in(&n, &slots, today()).unwrap(), qualified);
+        let related = |c: &CategoryCode| *c == n.category || c.is_ancestor_of(&n.category) || n.category.is_ancestor_of(c);
+        let suppliers: std::collections::HashSet<usize> = w
+            .capabilities
+            .iter()
+            .filter(|(_, owner, c)| {
+                in_zone(*owner) && c.published && !w.suppliers[*owner].1.suspended && related(&c.category)
+            })
+            .map(|(_, owner, _)| *owner)
+            .collect();
+        prop_assert_eq!(index.suppliers_related_in(&n.category, &slots).unwrap(), suppliers.len());
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]

@@ -1,6 +1,7 @@
 //! Everything Peitao keeps: one `Db` for SQLite and PostgreSQL, the sea-orm entities, the
 //! repositories that turn rows into domain values, and the seed loaders.
 
+pub mod analytics;
 pub mod attachments;
 pub mod audit;
 pub mod blobs;

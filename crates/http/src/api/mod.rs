@@ -4,6 +4,7 @@
 use actix_web::web;
 
 pub mod accounts;
+pub mod analytics;
 mod attachments;
 mod capabilities;
 mod lifecycle;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(needs::routes)
             .configure(matches::routes)
             .configure(lifecycle::routes)
-            .configure(attachments::routes),
+            .configure(attachments::routes)
+            .configure(analytics::routes),
     );
 }

@@ -92,7 +92,7 @@ impl Matcher {
         self.len() == 0
     }
 
-    fn read<T>(&self, f: impl FnOnce(&MatchIndex) -> T) -> T {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&MatchIndex) -> T) -> T {
         f(&self.index.read().unwrap_or_else(PoisonError::into_inner))
     }
 

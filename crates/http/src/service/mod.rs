@@ -2,6 +2,7 @@
 //! They parse input into domain values, ask the policy, and run the change in one transaction.
 
 pub mod accounts;
+pub mod analytics;
 pub mod attachments;
 pub mod capabilities;
 pub mod digest;

@@ -4,6 +4,9 @@
 
 mod atlas;
 mod search;
+mod supply;
+
+pub use supply::RegionSlots;
 
 use std::collections::HashMap;
 

@@ -21,16 +21,16 @@ use crate::matching::score::{
 const MARGIN: f64 = 1e-6;
 
 /// A need prepared for one search: codes resolved, terms looked up.
-struct Query {
-    category: u8,
-    delivery: u16,
+pub(super) struct Query {
+    pub(super) category: u8,
+    pub(super) delivery: u16,
     open: bool,
     volume: Option<i64>,
     /// The need's unit as the index numbers units; `None` when no capability uses it.
     unit: Option<u16>,
     /// Required certifications; `None` for one no supplier can hold (unknown code).
     required: Vec<Option<u8>>,
-    required_mask: u32,
+    pub(super) required_mask: u32,
     today: i32,
     /// Sorted ids of the need's terms the index knows.
     terms: Vec<u32>,
@@ -123,7 +123,11 @@ impl TopK {
 }
 
 impl MatchIndex {
-    fn prepare(&self, need: &NeedProfile, today: NaiveDate) -> Result<Query, IndexError> {
+    pub(super) fn prepare(
+        &self,
+        need: &NeedProfile,
+        today: NaiveDate,
+    ) -> Result<Query, IndexError> {
         let mut terms: Vec<u32> = need
             .terms
             .iter()
@@ -165,7 +169,13 @@ impl MatchIndex {
     }
 
     /// The facts of one pair, exactly.
-    fn facts(&self, q: &Query, cap: &Capability, relation: CategoryRelation, km: f64) -> PairFacts {
+    pub(super) fn facts(
+        &self,
+        q: &Query,
+        cap: &Capability,
+        relation: CategoryRelation,
+        km: f64,
+    ) -> PairFacts {
         let supplier = &self.suppliers[cap.supplier as usize];
         PairFacts {
             need_open: q.open,

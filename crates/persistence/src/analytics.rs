@@ -1,0 +1,103 @@
+//! The rows behind the association's figures: confirmed intentions on needs delivered into a
+//! zone, and a zone's open needs. The figures themselves are computed in the domain crate.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+use crate::StoreResult;
+use crate::entities::{intention, need, organization};
+
+/// A confirmed intention: the need's category, where its supplier sits, when staff confirmed it.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ConfirmedRow {
+    pub category_code: String,
+    pub supplier_region_code: String,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// Confirmed intentions on needs delivered into one of `regions`.
+///
+/// # Errors
+/// Database errors.
+pub async fn confirmed_into<C: ConnectionTrait>(
+    conn: &C,
+    regions: &[String],
+) -> StoreResult<Vec<ConfirmedRow>> {
+    if regions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (i, n, s) = (intention::Entity, need::Entity, organization::Entity);
+    let query = Query::select()
+        .column((n, need::Column::CategoryCode))
+        .expr_as(
+            Expr::col((s, organization::Column::RegionCode)),
+            "supplier_region_code",
+        )
+        .column((i, intention::Column::DecidedAt))
+        .from(i)
+        .inner_join(
+            n,
+            Expr::col((n, need::Column::Id)).equals((i, intention::Column::NeedId)),
+        )
+        .inner_join(
+            s,
+            Expr::col((s, organization::Column::Id)).equals((i, intention::Column::SupplierId)),
+        )
+        .and_where(Expr::col((i, intention::Column::Status)).eq("confirmed"))
+        .and_where(Expr::col((n, need::Column::DeliveryRegionCode)).is_in(regions.iter().cloned()))
+        .to_owned();
+    Ok(
+        ConfirmedRow::find_by_statement(conn.get_database_backend().build(&query))
+            .all(conn)
+            .await?,
+    )
+}
+
+/// What the qualification check needs of an open need.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct OpenNeedRow {
+    pub id: Uuid,
+    pub category_code: String,
+    pub delivery_region_code: String,
+    pub annual_volume: Option<i64>,
+    pub unit: Option<String>,
+    /// JSON list of certification codes.
+    pub required_certifications: String,
+}
+
+/// Open needs of unsuspended automakers delivered into one of `regions`.
+///
+/// # Errors
+/// Database errors.
+pub async fn open_needs_into<C: ConnectionTrait>(
+    conn: &C,
+    regions: &[String],
+) -> StoreResult<Vec<OpenNeedRow>> {
+    if regions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (n, o) = (need::Entity, organization::Entity);
+    let query = Query::select()
+        .column((n, need::Column::Id))
+        .column((n, need::Column::CategoryCode))
+        .column((n, need::Column::DeliveryRegionCode))
+        .column((n, need::Column::AnnualVolume))
+        .column((n, need::Column::Unit))
+        .column((n, need::Column::RequiredCertifications))
+        .from(n)
+        .inner_join(
+            o,
+            Expr::col((o, organization::Column::Id)).equals((n, need::Column::OrganizationId)),
+        )
+        .and_where(Expr::col((n, need::Column::Status)).eq("open"))
+        .and_where(Expr::col((o, organization::Column::SuspendedAt)).is_null())
+        .and_where(Expr::col((n, need::Column::DeliveryRegionCode)).is_in(regions.iter().cloned()))
+        .to_owned();
+    Ok(
+        OpenNeedRow::find_by_statement(conn.get_database_backend().build(&query))
+            .all(conn)
+            .await?,
+    )
+}
