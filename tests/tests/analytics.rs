@@ -62,41 +62,47 @@ async fn confirm(app: &TestApp, staff: &str, oem: &str, supplier: &str, need: Uu
     .await;
 }
 
-#[tokio::test]
-async fn two_confirmed_intentions_one_local_make_half_and_the_gaps_come_first() {
-    let app = TestApp::spawn().await;
+/// The known world: two confirmed intentions into Chongqing (one local), three open needs.
+async fn known_world(app: &TestApp) -> String {
     let staff = app
         .staff_session("staff@assoc.example.cn", Role::Staff)
         .await
         .access_token;
-    let (near, near_org) = firm(&app, 1, "supplier", "500112").await;
-    let (far, far_org) = firm(&app, 2, "supplier", "310115").await;
-    let (oem, _) = firm(&app, 3, "oem", "500112").await;
+    let (near, near_org) = firm(app, 1, "supplier", "500112").await;
+    let (far, far_org) = firm(app, 2, "supplier", "310115").await;
+    let (oem, _) = firm(app, 3, "oem", "500112").await;
     post(
-        &app,
+        app,
         &near,
         "/api/v1/capabilities",
         json!({"category_code": "EDRIVE.BATTERY.PACK", "title": "电池包壳体", "description": "压铸"}),
     )
     .await;
     post(
-        &app,
+        app,
         &far,
         "/api/v1/capabilities",
         json!({"category_code": "CHIP.MCU", "title": "车规 MCU", "description": "32 位"}),
     )
     .await;
     let battery = post(
-        &app,
+        app,
         &oem,
         "/api/v1/needs",
         need("EDRIVE.BATTERY.PACK", "电池包"),
     )
     .await;
-    let mcu = post(&app, &oem, "/api/v1/needs", need("CHIP.MCU", "MCU")).await;
-    post(&app, &oem, "/api/v1/needs", need("ADAS.LIDAR", "激光雷达")).await;
-    confirm(&app, &staff, &oem, &near, battery, near_org).await;
-    confirm(&app, &staff, &oem, &far, mcu, far_org).await;
+    let mcu = post(app, &oem, "/api/v1/needs", need("CHIP.MCU", "MCU")).await;
+    post(app, &oem, "/api/v1/needs", need("ADAS.LIDAR", "激光雷达")).await;
+    confirm(app, &staff, &oem, &near, battery, near_org).await;
+    confirm(app, &staff, &oem, &far, mcu, far_org).await;
+    staff
+}
+
+#[tokio::test]
+async fn two_confirmed_intentions_one_local_make_half_and_the_gaps_come_first() {
+    let app = TestApp::spawn().await;
+    let staff = known_world(&app).await;
 
     let (status, figures) = app
         .call(
@@ -236,4 +242,37 @@ async fn figures_are_staff_only_named_when_wrong_and_downloadable_as_safe_csv() 
     let body = res.text().await.unwrap();
     assert!(body.contains("ADAS.LIDAR"), "{body}");
     assert!(body.lines().last().unwrap().starts_with("*,合计,Total"));
+}
+
+#[tokio::test]
+async fn staff_read_the_dashboard_and_the_gap_map_in_both_languages() {
+    use peitao_tests::PASSWORD;
+    use peitao_tests::visitor::Visitor;
+    let app = TestApp::spawn().await;
+    known_world(&app).await;
+    let mut staff = Visitor::new(&app, "zh-CN");
+    staff.log_in("staff@assoc.example.cn", PASSWORD).await;
+    let page = staff.get("/staff/analytics?zone=CHENGYU").await;
+    assert_eq!(page.status, 200);
+    page.assert_clean();
+    assert!(page.has(r#"id="confirmed-rate">50%<"#), "{}", page.body);
+    assert!(page.has(r#"id="potential-rate">33%<"#), "{}", page.body);
+    assert!(page.has("<svg") && page.has("chart-bar"));
+    assert!(page.has("format=csv"));
+    let map = staff.get("/staff/gaps").await;
+    assert_eq!(map.status, 200);
+    assert!(map.has("heat heat-gap"), "{}", map.body);
+    assert!(map.has("成渝地区双城经济圈"));
+    staff.get("/lang/en?next=/staff/gaps").await;
+    let english = staff.get("/staff/gaps").await;
+    assert!(english.has("Chain-gap map") && english.has("Chengdu-Chongqing"));
+    // An unknown zone is named; companies may not look.
+    assert_eq!(
+        staff.get("/staff/analytics?zone=ATLANTIS").await.status,
+        422
+    );
+    let mut oem = Visitor::new(&app, "zh-CN");
+    oem.log_in("m3@firm.example.cn", PASSWORD).await;
+    assert_eq!(oem.get("/staff/analytics").await.status, 403);
+    assert_eq!(oem.get("/staff/gaps").await.status, 403);
 }

@@ -329,6 +329,18 @@ async fn every_role_gets_the_status_the_policy_promises() {
             [401, 200, 200, 200, 200, 200],
         ),
         (
+            Method::GET,
+            "/api/v1/analytics/local-supply?zone=CHENGYU".into(),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/analytics/gaps?zone=CHENGYU".into(),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        (
             Method::POST,
             format!("/api/v1/organizations/{missing}/flag"),
             Some(serde_json::json!({"kind": "spam", "note": "群发广告"})),

@@ -30,6 +30,7 @@ pub struct LayoutText {
     pub staff_queue: &'static str,
     pub my_matches: &'static str,
     pub match_queue: &'static str,
+    pub dashboard: &'static str,
 }
 
 /// The home page.
@@ -126,6 +127,7 @@ static LAYOUT_ZH: LayoutText = LayoutText {
     staff_queue: "企业核验",
     my_matches: "我的匹配",
     match_queue: "匹配审核",
+    dashboard: "本地配套看板",
 };
 
 static LAYOUT_EN: LayoutText = LayoutText {
@@ -144,6 +146,7 @@ static LAYOUT_EN: LayoutText = LayoutText {
     staff_queue: "Verification queue",
     my_matches: "My matches",
     match_queue: "Match moderation",
+    dashboard: "Dashboard",
 };
 
 static HOME_ZH: HomeText = HomeText {

@@ -6,6 +6,8 @@ mod account;
 mod capability_pages;
 mod catalog;
 mod catalog_words;
+mod desk;
+mod desk_words;
 mod directory;
 mod form;
 mod lifecycle;
@@ -71,6 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::post().to(members::remove),
     )
     .configure(lifecycle::routes)
+    .configure(desk::routes)
     .route("/needs/{id}/matches", web::get().to(matches::of_need))
     .route(
         "/capabilities/{id}/matches",
@@ -216,7 +219,8 @@ impl<'a> Visit<'a> {
                 .with_nav("/matches", t.my_matches),
             Some(Role::Staff | Role::Admin) => chrome
                 .with_nav("/staff/organizations", t.staff_queue)
-                .with_nav("/staff/matches", t.match_queue),
+                .with_nav("/staff/matches", t.match_queue)
+                .with_nav("/staff/analytics", t.dashboard),
             None => chrome,
         }
     }
@@ -278,6 +282,16 @@ impl<'a> Visit<'a> {
                     home,
                 )
             }
+            // A bad query on a page without a form of its own: say what was wrong.
+            ApiError::Validation(errors) => self.message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                c.forbidden_heading,
+                errors
+                    .iter()
+                    .map(|e| e.message.get(self.locale).to_owned())
+                    .collect(),
+                home,
+            ),
             ApiError::NotFound => self.message(
                 StatusCode::NOT_FOUND,
                 c.not_found_heading,
