@@ -318,6 +318,38 @@ async fn the_whole_path_from_proposal_to_confirmed_intention() {
             .0,
         403
     );
+    // The quote may carry a file (a price sheet): the automaker and staff see it, others not.
+    let quote_files = format!("/api/v1/matches/{m}/quote/attachments");
+    let upload = |token: String| {
+        let app = &w.app;
+        let path = quote_files.clone();
+        async move {
+            let boundary = "quote-boundary";
+            let body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"报价单.pdf\"\r\n\r\n%PDF-1.4 price sheet\r\n--{boundary}--\r\n"
+            );
+            app.client
+                .post(app.url(&path))
+                .bearer_auth(token)
+                .header(
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(upload(oem.clone()).await, 403);
+    assert_eq!(upload(near.clone()).await, 201);
+    let (status, files) = w.get(&quote_files, oem).await;
+    assert_eq!(status, 200, "{files}");
+    assert_eq!(files["items"][0]["file_name"], "报价单.pdf");
+    assert_eq!(w.get(&quote_files, staff).await.0, 200);
+    assert_eq!(w.get(&quote_files, far).await.0, 404);
     // No intention before both are interested.
     assert_eq!(
         w.post(&format!("/api/v1/matches/{m}/intention"), near, json!({}))

@@ -328,6 +328,13 @@ async fn every_role_gets_the_status_the_policy_promises() {
             None,
             [401, 200, 200, 200, 200, 200],
         ),
+        // No quote was given on this match (the supplier's yes carried none): its files are not there.
+        (
+            Method::GET,
+            format!("/api/v1/matches/{m}/quote/attachments"),
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
         (
             Method::GET,
             "/api/v1/analytics/local-supply?zone=CHENGYU".into(),

@@ -18,6 +18,8 @@ use crate::seed::new_id;
 pub mod owner_kind {
     pub const CAPABILITY: &str = "capability";
     pub const NEED: &str = "need";
+    /// A supplier's quote on a match; the owner id is the match's.
+    pub const QUOTE: &str = "quote";
 }
 
 /// An upload to record; the blob is already stored under `sha256`.

@@ -23,6 +23,8 @@ const MULTIPART_OVERHEAD: usize = 64 * 1024;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(upload_to_capability)
         .service(upload_to_need)
+        .service(upload_to_quote)
+        .service(list_of_quote)
         .service(list_of_capability)
         .service(list_of_need)
         .service(download)
@@ -175,6 +177,28 @@ pub async fn upload_to_capability(
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     upload(req, state, user, Posting::Capability(path.id), form).await
+}
+
+/// 201 with the attachment; the quoting supplier's verified members, once it has quoted.
+#[post("/matches/{id}/quote/attachments")]
+pub async fn upload_to_quote(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<IdPath>,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    upload(req, state, user, Posting::Quote(path.id), form).await
+}
+
+/// The files of a match's quote: its supplier, the automaker and staff.
+#[get("/matches/{id}/quote/attachments")]
+pub async fn list_of_quote(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    list(state, user, Posting::Quote(path.id)).await
 }
 
 /// 201 with the attachment; as for capabilities.

@@ -30,16 +30,20 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::accounts::Origin;
+use super::match_context::MatchContext;
 use super::{audit_entry, begin, commit};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Text};
+use peitao_persistence::lifecycle as rows;
 
 /// What an attachment hangs on, as the path names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Posting {
     Capability(Uuid),
     Need(Uuid),
+    /// The quote of the match with this id.
+    Quote(Uuid),
 }
 
 impl Posting {
@@ -47,12 +51,13 @@ impl Posting {
         match self {
             Posting::Capability(_) => owner_kind::CAPABILITY,
             Posting::Need(_) => owner_kind::NEED,
+            Posting::Quote(_) => owner_kind::QUOTE,
         }
     }
 
     fn id(self) -> Uuid {
         match self {
-            Posting::Capability(id) | Posting::Need(id) => id,
+            Posting::Capability(id) | Posting::Need(id) | Posting::Quote(id) => id,
         }
     }
 }
@@ -108,6 +113,29 @@ async fn seen(state: &AppState, caller: &AuthUser, posting: Posting) -> Result<S
                 suspended,
                 closed: false,
                 view,
+            })
+        }
+        Posting::Quote(match_id) => {
+            // A quote's files go where the quote goes: its supplier, the automaker, staff.
+            let ctx = MatchContext::load(conn, match_id)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            ctx.ensure_visible(caller)?;
+            let quoting = rows::quote_of(conn, match_id).await?.is_some()
+                && ctx.row.supplier_interest == Some(true);
+            if !quoting {
+                return Err(ApiError::NotFound);
+            }
+            Ok(Seen {
+                posting,
+                organization_id: ctx.supplier.id,
+                suspended: ctx.supplier.suspended_at.is_some(),
+                closed: ctx.need.status != NeedStatus::Open.as_str(),
+                view: Action::ViewMatch {
+                    supplier_organization_id: OrganizationId(ctx.supplier.id),
+                    oem_organization_id: OrganizationId(ctx.oem.id),
+                    approved: ctx.approved(),
+                },
             })
         }
         Posting::Need(id) => {
@@ -282,6 +310,7 @@ async fn attachment_seen(
     let posting = match row.owner_kind.as_str() {
         owner_kind::CAPABILITY => Posting::Capability(row.owner_id),
         owner_kind::NEED => Posting::Need(row.owner_id),
+        owner_kind::QUOTE => Posting::Quote(row.owner_id),
         _ => return Err(ApiError::NotFound),
     };
     let seen = seen(state, caller, posting).await?;
