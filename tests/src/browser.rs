@@ -213,10 +213,18 @@ impl Browser {
     /// # Panics
     /// When there is no such input.
     pub async fn fill(&self, name: &str, text: &str) {
-        let css = format!(r#"main input[name="{name}"]"#);
+        self.fill_css(&format!(r#"main input[name="{name}"]"#), text)
+            .await;
+    }
+
+    /// Types into the first element matching `css`.
+    ///
+    /// # Panics
+    /// When there is none.
+    pub async fn fill_css(&self, css: &str, text: &str) {
         let input = self
             .client
-            .find(fantoccini::Locator::Css(&css))
+            .find(fantoccini::Locator::Css(css))
             .await
             .unwrap_or_else(|err| panic!("no {css}: {err}"));
         input.send_keys(text).await.expect("typing");

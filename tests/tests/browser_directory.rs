@@ -11,52 +11,6 @@ use fantoccini::Locator;
 use peitao_tests::browser::{Browser, PHONE_WIDTH, screenshot_path};
 use peitao_tests::{PASSWORD, TestApp};
 
-/// Waits for a page whose `<h1>` contains `heading`, then checks nothing sticks out sideways.
-async fn expect_page(browser: &Browser, heading: &str) {
-    let c = &browser.client;
-    let xpath = format!("//h1[contains(., '{heading}')]");
-    if let Err(err) = c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath(&xpath))
-        .await
-    {
-        let url = c.current_url().await.map(String::from).unwrap_or_default();
-        let source = c.source().await.unwrap_or_default();
-        let start: String = source.chars().take(1500).collect();
-        panic!("no page headed {heading:?} appeared ({err}); at {url}:\n{start}");
-    }
-    let (page, viewport) = browser.page_and_viewport_width().await.unwrap();
-    assert_eq!(
-        viewport, PHONE_WIDTH,
-        "{heading:?} should lay out at phone width"
-    );
-    assert!(
-        page <= PHONE_WIDTH,
-        "the page {heading:?} is {page} px wide on a {PHONE_WIDTH} px phone: it scrolls sideways"
-    );
-}
-
-async fn fill(browser: &Browser, css: &str, text: &str) {
-    let input = browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|err| panic!("no {css}: {err}"));
-    input.send_keys(text).await.unwrap();
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|err| panic!("no {css}: {err}"))
-        .click()
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium: run by .ci/run"]
 async fn a_supplier_posts_a_capability_on_a_phone_and_finds_it_in_the_directory() {
@@ -67,16 +21,20 @@ async fn a_supplier_posts_a_capability_on_a_phone_and_finds_it_in_the_directory(
     let browser = Browser::start().await.unwrap();
 
     browser.client.goto(&app.url("/login")).await.unwrap();
-    expect_page(&browser, "登录").await;
-    fill(&browser, r#"main input[name="email"]"#, email).await;
-    fill(&browser, r#"main input[name="password"]"#, PASSWORD).await;
-    click(&browser, r#"main form button[type="submit"]"#).await;
-    expect_page(&browser, "我的账号").await;
+    browser.expect_page("登录").await;
+    browser.fill_css(r#"main input[name="email"]"#, email).await;
+    browser
+        .fill_css(r#"main input[name="password"]"#, PASSWORD)
+        .await;
+    browser.click(r#"main form button[type="submit"]"#).await;
+    browser.expect_page("我的账号").await;
 
-    click(&browser, r#"nav.site-nav a[href="/my/capabilities"]"#).await;
-    expect_page(&browser, "我的供货能力").await;
-    click(&browser, r#"main a[href="/capabilities/new"]"#).await;
-    expect_page(&browser, "发布供货能力").await;
+    browser
+        .click(r#"nav.site-nav a[href="/my/capabilities"]"#)
+        .await;
+    browser.expect_page("我的供货能力").await;
+    browser.click(r#"main a[href="/capabilities/new"]"#).await;
+    browser.expect_page("发布供货能力").await;
     browser
         .client
         .find(Locator::Css(
@@ -87,39 +45,40 @@ async fn a_supplier_posts_a_capability_on_a_phone_and_finds_it_in_the_directory(
         .click()
         .await
         .unwrap();
-    fill(
-        &browser,
-        r#"main input[name="title"]"#,
-        "一体化压铸电池包壳体",
-    )
-    .await;
-    fill(
-        &browser,
-        r#"main textarea[name="description"]"#,
-        "铝合金一体化压铸，年产能 20 万套，交付成渝地区。",
-    )
-    .await;
-    fill(&browser, r#"main input[name="annual_capacity"]"#, "200000").await;
-    fill(&browser, r#"main input[name="unit"]"#, "套").await;
+    browser
+        .fill_css(r#"main input[name="title"]"#, "一体化压铸电池包壳体")
+        .await;
+    browser
+        .fill_css(
+            r#"main textarea[name="description"]"#,
+            "铝合金一体化压铸，年产能 20 万套，交付成渝地区。",
+        )
+        .await;
+    browser
+        .fill_css(r#"main input[name="annual_capacity"]"#, "200000")
+        .await;
+    browser.fill_css(r#"main input[name="unit"]"#, "套").await;
     browser
         .screenshot(&screenshot_path("capability-form-zh.png"))
         .await
         .unwrap();
-    click(&browser, r#"main form button[type="submit"]"#).await;
-    expect_page(&browser, "我的供货能力").await;
+    browser.click(r#"main form button[type="submit"]"#).await;
+    browser.expect_page("我的供货能力").await;
     let saved = browser.client.source().await.unwrap();
     assert!(saved.contains("一体化压铸电池包壳体"), "the list shows it");
 
-    click(&browser, r#"nav.site-nav a[href="/directory"]"#).await;
-    expect_page(&browser, "企业与供需名录").await;
-    click(
-        &browser,
-        r#"main ul.tabs a[href="/directory?show=capabilities"]"#,
-    )
-    .await;
-    expect_page(&browser, "企业与供需名录").await;
-    fill(&browser, r#"main input[name="q"]"#, "电池包壳体").await;
-    click(&browser, r#"main form.filters button[type="submit"]"#).await;
+    browser.click(r#"nav.site-nav a[href="/directory"]"#).await;
+    browser.expect_page("企业与供需名录").await;
+    browser
+        .click(r#"main ul.tabs a[href="/directory?show=capabilities"]"#)
+        .await;
+    browser.expect_page("企业与供需名录").await;
+    browser
+        .fill_css(r#"main input[name="q"]"#, "电池包壳体")
+        .await;
+    browser
+        .click(r#"main form.filters button[type="submit"]"#)
+        .await;
     browser
         .client
         .wait()
@@ -129,7 +88,7 @@ async fn a_supplier_posts_a_capability_on_a_phone_and_finds_it_in_the_directory(
         ))
         .await
         .expect("the capability is found by its words");
-    expect_page(&browser, "企业与供需名录").await;
+    browser.expect_page("企业与供需名录").await;
     browser
         .screenshot(&screenshot_path("directory-search-zh.png"))
         .await
@@ -162,14 +121,16 @@ async fn an_automaker_picks_the_delivery_region_with_the_script_on_a_phone() {
     let browser = Browser::start().await.unwrap();
 
     browser.client.goto(&app.url("/login")).await.unwrap();
-    expect_page(&browser, "登录").await;
-    fill(&browser, r#"main input[name="email"]"#, email).await;
-    fill(&browser, r#"main input[name="password"]"#, PASSWORD).await;
-    click(&browser, r#"main form button[type="submit"]"#).await;
-    expect_page(&browser, "我的账号").await;
+    browser.expect_page("登录").await;
+    browser.fill_css(r#"main input[name="email"]"#, email).await;
+    browser
+        .fill_css(r#"main input[name="password"]"#, PASSWORD)
+        .await;
+    browser.click(r#"main form button[type="submit"]"#).await;
+    browser.expect_page("我的账号").await;
 
     browser.client.goto(&app.url("/needs/new")).await.unwrap();
-    expect_page(&browser, "发布采购需求").await;
+    browser.expect_page("发布采购需求").await;
     let refresh = browser
         .client
         .find(Locator::Css("button.region-refresh"))
@@ -180,30 +141,32 @@ async fn an_automaker_picks_the_delivery_region_with_the_script_on_a_phone() {
         "with the script, the server-side refresh button is hidden"
     );
     choose(&browser, "category_code", "EDRIVE.BATTERY.PACK").await;
-    fill(&browser, r#"main input[name="title"]"#, "电池包壳体采购").await;
-    fill(
-        &browser,
-        r#"main textarea[name="description"]"#,
-        "一体化压铸铝合金电池壳体，交付两江新区工厂。",
-    )
-    .await;
+    browser
+        .fill_css(r#"main input[name="title"]"#, "电池包壳体采购")
+        .await;
+    browser
+        .fill_css(
+            r#"main textarea[name="description"]"#,
+            "一体化压铸铝合金电池壳体，交付两江新区工厂。",
+        )
+        .await;
     // The city and district lists come from /api/v1/regions?parent= as the levels are chosen.
     choose(&browser, "province", "500000").await;
     choose(&browser, "city", "500100").await;
     choose(&browser, "district", "500112").await;
-    fill(&browser, r#"main input[name="annual_volume"]"#, "100000").await;
+    browser
+        .fill_css(r#"main input[name="annual_volume"]"#, "100000")
+        .await;
     browser
         .screenshot(&screenshot_path("need-form-zh.png"))
         .await
         .unwrap();
     let (page, _) = browser.page_and_viewport_width().await.unwrap();
     assert!(page <= PHONE_WIDTH, "the need form is {page} px wide");
-    click(
-        &browser,
-        r#"main form button[type="submit"]:not(.region-refresh)"#,
-    )
-    .await;
-    expect_page(&browser, "我的采购需求").await;
+    browser
+        .click(r#"main form button[type="submit"]:not(.region-refresh)"#)
+        .await;
+    browser.expect_page("我的采购需求").await;
     let source = browser.client.source().await.unwrap();
     assert!(
         source.contains("电池包壳体采购") && source.contains("重庆市 渝北区"),

@@ -156,12 +156,6 @@ pub const NO_INTENTION: Invalid = Invalid::new(
     "该匹配还没有登记合作意向。",
     "No intention is recorded for this match.",
 );
-pub const QUOTE_NEEDS_INTEREST: Invalid = Invalid::new(
-    "quote.needs_interest",
-    "只有表示感兴趣的供应商才能报价。",
-    "Only an interested supplier can quote.",
-);
-
 /// What the lifecycle needs to know about one match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MatchState {
@@ -234,21 +228,6 @@ impl MatchState {
             changed: before != Some(interested),
             reveals_contacts: interested && other == Some(true),
         })
-    }
-
-    /// A supplier's quote rides on its "interested": it may be given or revised while the
-    /// supplier stands interested.
-    ///
-    /// # Errors
-    /// The supplier is not (or no longer) interested.
-    pub fn quote(&self, supplier_interested: bool) -> Result<(), Invalid> {
-        if self.status != MatchStatus::Approved {
-            return Err(NOT_APPROVED);
-        }
-        if !supplier_interested {
-            return Err(QUOTE_NEEDS_INTEREST);
-        }
-        Ok(())
     }
 
     /// Either party records an intention on a match whose contacts are revealed; one at a time
@@ -606,7 +585,7 @@ mod tests {
     }
 
     #[test]
-    fn unapproved_matches_cannot_be_answered_or_quoted() {
+    fn unapproved_matches_cannot_be_answered() {
         for status in [
             MatchStatus::Proposed,
             MatchStatus::Rejected,
@@ -617,10 +596,8 @@ mod tests {
                 ..approved()
             };
             assert_eq!(m.answer(Side::Supplier, true), Err(NOT_APPROVED));
-            assert_eq!(m.quote(true), Err(NOT_APPROVED));
             assert_eq!(m.record_intention(), Err(NOT_MUTUAL));
         }
-        assert_eq!(approved().quote(false), Err(QUOTE_NEEDS_INTEREST));
         let closed = MatchState {
             need_open: false,
             ..approved()
