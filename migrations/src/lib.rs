@@ -12,6 +12,7 @@ mod m20261125_000006_profiles;
 mod m20261125_000007_matches;
 mod m20261125_000008_search;
 mod m20261125_000009_lifecycle;
+mod m20261125_000011_desk;
 mod util;
 
 /// Every migration, oldest first.
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_matches::Migration),
             Box::new(m20261125_000008_search::Migration),
             Box::new(m20261125_000009_lifecycle::Migration),
+            Box::new(m20261125_000011_desk::Migration),
         ]
     }
 }

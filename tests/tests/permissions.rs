@@ -70,6 +70,14 @@ async fn every_role_gets_the_status_the_policy_promises() {
         .as_str()
         .expect(&listed.to_string())
         .to_owned();
+    // A docking event in the capability's category, for the event rows.
+    let event = posted(
+        "/api/v1/events",
+        staff.clone(),
+        serde_json::json!({"title": "芯片对接会", "date": "2030-05-20", "place": "重庆",
+            "zone_code": "CHENGYU", "category_codes": ["CHIP"]}),
+    )
+    .await;
     let none = || Some(serde_json::json!({}));
     let yes = || Some(serde_json::json!({"interested": true}));
 
@@ -256,6 +264,75 @@ async fn every_role_gets_the_status_the_policy_promises() {
             "/api/v1/intentions".into(),
             None,
             [401, 200, 200, 200, 200, 200],
+        ),
+        // The association desk: imports and event management are staff's; events are for all
+        // signed-in users; attendance is an eligible (invited or verified) company's.
+        (
+            Method::POST,
+            "/api/v1/imports/organizations?dry_run=true".into(),
+            none(),
+            [401, 403, 403, 403, 400, 400],
+        ),
+        (
+            Method::GET,
+            "/api/v1/imports".into(),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/imports/{missing}"),
+            None,
+            [401, 403, 403, 403, 404, 404],
+        ),
+        (
+            Method::POST,
+            "/api/v1/events".into(),
+            Some(serde_json::json!({"title": "对接会", "date": "2030-06-01", "place": "成都",
+                "zone_code": "CHENGYU", "category_codes": ["CHIP.MCU"]})),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        (
+            Method::GET,
+            "/api/v1/events".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/events/{event}"),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/events/{missing}"),
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/events/{event}/invitations"),
+            Some(serde_json::json!({"by": "category"})),
+            [401, 403, 403, 403, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/events/{event}/attendance"),
+            None,
+            [401, 403, 200, 403, 403, 403],
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/events/{event}/attendance"),
+            None,
+            [401, 403, 204, 204, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/events/{event}/report"),
+            None,
+            [401, 403, 403, 403, 200, 200],
         ),
         (
             Method::POST,

@@ -4,7 +4,9 @@
 pub mod capability;
 pub mod category_code;
 pub mod credit_code;
+pub mod csv_safe;
 pub mod email;
+pub mod event;
 pub mod ids;
 pub mod invalid;
 pub mod lifecycle;
@@ -15,6 +17,7 @@ pub mod organization;
 pub mod phone;
 pub mod reference;
 pub mod region_code;
+pub mod roster;
 pub mod search;
 pub mod user;
 

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod capabilities;
+pub mod desk;
 mod db;
 pub mod entities;
 mod error;

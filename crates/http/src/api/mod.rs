@@ -5,6 +5,7 @@ use actix_web::web;
 
 pub mod accounts;
 mod capabilities;
+pub mod desk;
 mod lifecycle;
 pub mod match_body;
 mod matches;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(capabilities::routes)
             .configure(needs::routes)
             .configure(matches::routes)
-            .configure(lifecycle::routes),
+            .configure(lifecycle::routes)
+            .configure(desk::routes),
     );
 }
