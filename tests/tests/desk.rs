@@ -446,3 +446,162 @@ async fn a_docking_event_from_invitation_to_report() {
     assert!(rows.iter().any(|r| r[2] == "'=cmd|' /C calc'!A0"), "{text}");
     assert!(!rows.iter().flatten().any(|c| c.starts_with('=')), "{text}");
 }
+
+fn multipart(boundary: &str, csrf: &str, dry_run: bool, file_name: &str, content: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut part = |headers: String, data: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    };
+    part(
+        "Content-Disposition: form-data; name=\"csrf_token\"".to_owned(),
+        csrf.as_bytes(),
+    );
+    if dry_run {
+        part(
+            "Content-Disposition: form-data; name=\"dry_run\"".to_owned(),
+            b"true",
+        );
+    }
+    part(
+        format!(
+            "Content-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv"
+        ),
+        content,
+    );
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
+}
+
+async fn upload_form(
+    app: &TestApp,
+    visitor: &peitao_tests::visitor::Visitor<'_>,
+    body: Vec<u8>,
+    boundary: &str,
+) -> (u16, Option<String>) {
+    let cookies = visitor
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let res = app
+        .client
+        .post(app.url("/staff/imports"))
+        .header("Cookie", cookies)
+        .header("Accept-Language", "zh-CN")
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (res.status().as_u16(), location)
+}
+
+#[tokio::test]
+async fn staff_upload_a_roster_through_the_page_and_a_company_registers_for_an_event() {
+    use peitao_tests::visitor::Visitor;
+    let app = TestApp::spawn().await;
+    let staff_api = app
+        .staff_session("desk@assoc.example.cn", Role::Staff)
+        .await
+        .access_token;
+    let mut staff = Visitor::new(&app, "zh-CN");
+    staff.log_in("desk@assoc.example.cn", PASSWORD).await;
+    let page = staff.get("/staff/imports").await;
+    assert_eq!(page.status, 200);
+    page.assert_clean();
+    assert!(page.has("enctype=\"multipart/form-data\""));
+    let csrf = page.csrf();
+    let boundary = "----peitao-test-boundary-7MA4YWxk";
+    let c1 = credit(601);
+    let before = organizations_count(&app).await;
+
+    // A refused file: redirected to its report, which lists the bad rows.
+    let bad = roster(&[["", &c1, "maker", "500112", "a@roster.example.cn", ""]]);
+    let (status, location) =
+        upload_form(&app, &staff, multipart(boundary, &csrf, false, "坏名单.csv", &bad), boundary).await;
+    assert_eq!(status, 303);
+    let location = location.unwrap();
+    assert!(location.starts_with("/staff/imports?report="), "{location}");
+    let page = staff.get(&location).await;
+    assert!(page.has("名单中有错误"), "{}", page.body);
+    assert!(page.has("坏名单.csv"));
+    assert!(page.has("类型只能是 supplier"));
+    assert_eq!(organizations_count(&app).await, before);
+
+    // A good one, dry run first, then for real.
+    let good = roster(&[["页面导入企业", &c1, "supplier", "500112", "page@roster.example.cn", ""]]);
+    let (_, location) =
+        upload_form(&app, &staff, multipart(boundary, &csrf, true, "good.csv", &good), boundary).await;
+    assert!(staff.get(&location.unwrap()).await.has("试运行完成"));
+    assert_eq!(organizations_count(&app).await, before);
+    let (_, location) =
+        upload_form(&app, &staff, multipart(boundary, &csrf, false, "good.csv", &good), boundary).await;
+    let page = staff.get(&location.unwrap()).await;
+    assert!(page.has("导入完成"), "{}", page.body);
+    assert_eq!(organizations_count(&app).await, before + 1);
+    // Without the CSRF token nothing happens.
+    let (status, _) =
+        upload_form(&app, &staff, multipart(boundary, "forged", false, "good.csv", &good), boundary).await;
+    assert_eq!(status, 403);
+
+    // An event, a company invited to it, which registers and cancels through the page.
+    let company = firm(&app, 21, "supplier", "500112").await;
+    let (_, event) = app
+        .call(
+            Method::POST,
+            "/api/v1/events",
+            Some(&staff_api),
+            Some(&json!({"title": "两江新区对接会", "date": "2030-04-02", "place": "重庆礼嘉",
+                         "zone_code": "CHENGYU", "category_codes": ["CHIP"]})),
+        )
+        .await;
+    let id = event["id"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/events/{id}/invitations"),
+            Some(&staff_api),
+            Some(&json!({"by": "organizations", "organization_ids": [company.1]})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The member's pages follow their account's language (Chinese).
+    let mut member = Visitor::new(&app, "en");
+    member.log_in("m21@firm.example.cn", PASSWORD).await;
+    let list = member.get("/events").await;
+    assert_eq!(list.status, 200);
+    list.assert_clean();
+    assert!(list.has("两江新区对接会") && list.has("贵公司已受邀。"), "{}", list.body);
+    let page = member.get(&format!("/events/{id}")).await;
+    page.assert_clean();
+    let attend_form = format!("action=\"/events/{id}/attend\"");
+    assert!(page.has(&attend_form), "{}", page.body);
+    let csrf = page.csrf();
+    member
+        .post(&format!("/events/{id}/attend"), &[("csrf_token", &csrf)])
+        .await
+        .assert_redirect(&format!("/events/{id}?done=attend"));
+    let page = member.get(&format!("/events/{id}?done=attend")).await;
+    assert!(page.has("已报名。") && page.has("取消报名"), "{}", page.body);
+    member
+        .post(&format!("/events/{id}/cancel"), &[("csrf_token", &csrf)])
+        .await
+        .assert_redirect(&format!("/events/{id}?done=cancel"));
+    assert!(member.get(&format!("/events/{id}")).await.has(&attend_form));
+
+    // Staff see the invite buttons and download the report as CSV.
+    let page = staff.get(&format!("/events/{id}")).await;
+    page.assert_clean();
+    assert!(page.has("邀请该类别的供应商") && page.has("report.csv"));
+    let csv = staff.get(&format!("/events/{id}/report.csv")).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("section,id,organization"));
+    assert_eq!(member.get(&format!("/events/{id}/report.csv")).await.status, 403);
+}

@@ -2,6 +2,8 @@
 //! members and accepting an invitation. Plain forms, CSRF-checked, POST-redirect-GET.
 
 mod account;
+mod desk;
+mod desk_words;
 mod form;
 mod lifecycle;
 mod lifecycle_words;
@@ -62,6 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::post().to(members::remove),
     )
     .configure(lifecycle::routes)
+    .configure(desk::routes)
     .route("/needs/{id}/matches", web::get().to(matches::of_need))
     .route(
         "/capabilities/{id}/matches",
