@@ -37,11 +37,7 @@ impl MigrationTrait for Migration {
                     .table("organization_categories")
                     .col(uuid("organization_id"))
                     .col(string_len("category_code", 64))
-                    .primary_key(
-                        Index::create()
-                            .col("organization_id")
-                            .col("category_code"),
-                    )
+                    .primary_key(Index::create().col("organization_id").col("category_code"))
                     .foreign_key(&mut fk(
                         "organization_categories",
                         "organization_id",
@@ -129,7 +125,7 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table("intentions")
-                    .add_column(&mut uuid_null("event_id"))
+                    .add_column(uuid_null("event_id"))
                     .to_owned(),
             )
             .await?;

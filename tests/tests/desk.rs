@@ -50,15 +50,17 @@ async fn organizations_count(app: &TestApp) -> u64 {
 }
 
 async fn organization_by_credit(app: &TestApp, code: &str) -> Option<Value> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use peitao_persistence::entities::organization;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     organization::Entity::find()
         .filter(organization::Column::CreditCode.eq(code))
         .one(app.db().conn())
         .await
         .unwrap()
-        .map(|o| json!({"id": o.id, "name": o.name, "kind": o.kind, "region_code": o.region_code,
-                        "contact_email": o.contact_email, "verified": o.verified_at.is_some()}))
+        .map(|o| {
+            json!({"id": o.id, "name": o.name, "kind": o.kind, "region_code": o.region_code,
+                        "contact_email": o.contact_email, "verified": o.verified_at.is_some()})
+        })
 }
 
 fn roster(rows: &[[&str; 6]]) -> Vec<u8> {
@@ -105,7 +107,14 @@ async fn a_roster_imports_all_or_nothing_idempotently_and_invites_new_owners() {
 
     // One bad row among good ones: 422, every bad cell named, nothing written.
     let bad = roster(&[
-        ["渝北精密", &c1, "supplier", "500112", "owner1@roster.example.cn", "EDRIVE.BATTERY.PACK"],
+        [
+            "渝北精密",
+            &c1,
+            "supplier",
+            "500112",
+            "owner1@roster.example.cn",
+            "EDRIVE.BATTERY.PACK",
+        ],
         ["", "91500112MA0000001X", "maker", "999999", "nope", "NOPE"],
         ["重复", &c1, "oem", "500112", "dup@roster.example.cn", ""],
     ]);
@@ -130,20 +139,54 @@ async fn a_roster_imports_all_or_nothing_idempotently_and_invites_new_owners() {
             (4, "credit_code"),
         ]
     );
-    assert!(errors[6]["message"].as_str().unwrap().contains("row 2"), "{body}");
+    assert!(
+        errors[6]["message"].as_str().unwrap().contains("row 2"),
+        "{body}"
+    );
     assert_eq!(organizations_count(&app).await, before);
     // The messages follow the caller's language (Chinese by default).
     let (_, zh) = upload(&app, Some(&staff), "", CSV_TYPE, bad, None).await;
-    assert!(zh["errors"][6]["message"].as_str().unwrap().contains("第 2 行"), "{zh}");
+    assert!(
+        zh["errors"][6]["message"]
+            .as_str()
+            .unwrap()
+            .contains("第 2 行"),
+        "{zh}"
+    );
 
     // A dry run of a good file reports what would happen and writes nothing, mails nobody.
     let good = roster(&[
-        ["渝北精密", &c1, "supplier", "500112", "owner1@roster.example.cn", "EDRIVE.BATTERY.PACK;EDRIVE"],
-        ["=HYPERLINK(\"http://evil.example\",\"点我\")", &c2, "oem", "500112", "owner2@roster.example.cn", ""],
+        [
+            "渝北精密",
+            &c1,
+            "supplier",
+            "500112",
+            "owner1@roster.example.cn",
+            "EDRIVE.BATTERY.PACK;EDRIVE",
+        ],
+        [
+            "=HYPERLINK(\"http://evil.example\",\"点我\")",
+            &c2,
+            "oem",
+            "500112",
+            "owner2@roster.example.cn",
+            "",
+        ],
     ]);
-    let (status, body) = upload(&app, Some(&staff), "?dry_run=true", CSV_TYPE, good.clone(), None).await;
+    let (status, body) = upload(
+        &app,
+        Some(&staff),
+        "?dry_run=true",
+        CSV_TYPE,
+        good.clone(),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!((body["created"].as_u64(), body["updated"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(
+        (body["created"].as_u64(), body["updated"].as_u64()),
+        (Some(2), Some(0))
+    );
     assert_eq!(body["dry_run"], true);
     assert_eq!(organizations_count(&app).await, before);
     assert!(app.deliver_mail().await.is_empty());
@@ -151,12 +194,26 @@ async fn a_roster_imports_all_or_nothing_idempotently_and_invites_new_owners() {
     // The real import, with a BOM as Excel writes it: both created, each contact invited.
     let mut with_bom = "\u{feff}".as_bytes().to_vec();
     with_bom.extend_from_slice(&good);
-    let (status, body) = upload(&app, Some(&staff), "?file_name=members.csv", CSV_TYPE, with_bom.clone(), None).await;
+    let (status, body) = upload(
+        &app,
+        Some(&staff),
+        "?file_name=members.csv",
+        CSV_TYPE,
+        with_bom.clone(),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!((body["created"].as_u64(), body["updated"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(
+        (body["created"].as_u64(), body["updated"].as_u64()),
+        (Some(2), Some(0))
+    );
     assert_eq!(organizations_count(&app).await, before + 2);
     let hostile = organization_by_credit(&app, &c2).await.unwrap();
-    assert_eq!(hostile["name"], "=HYPERLINK(\"http://evil.example\",\"点我\")", "stored as text");
+    assert_eq!(
+        hostile["name"], "=HYPERLINK(\"http://evil.example\",\"点我\")",
+        "stored as text"
+    );
     assert_eq!(hostile["kind"], "oem");
     assert_eq!(hostile["verified"], true);
     let mails = app.deliver_mail().await;
@@ -170,19 +227,49 @@ async fn a_roster_imports_all_or_nothing_idempotently_and_invites_new_owners() {
     // The same file again changes nothing and mails nobody.
     let (status, body) = upload(&app, Some(&staff), "", CSV_TYPE, with_bom, None).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!((body["created"].as_u64(), body["updated"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (body["created"].as_u64(), body["updated"].as_u64()),
+        (Some(0), Some(0))
+    );
     assert_eq!(app.deliver_mail().await.len(), 2);
 
     // A changed row updates its organization; a new one is created.
     let changed = roster(&[
-        ["渝北精密制造", &c1, "supplier", "500112", "owner1@roster.example.cn", "EDRIVE.BATTERY.PACK;EDRIVE"],
-        ["=HYPERLINK(\"http://evil.example\",\"点我\")", &c2, "oem", "500112", "owner2@roster.example.cn", ""],
-        ["新成员", &c3, "supplier", "500112", "owner3@roster.example.cn", ""],
+        [
+            "渝北精密制造",
+            &c1,
+            "supplier",
+            "500112",
+            "owner1@roster.example.cn",
+            "EDRIVE.BATTERY.PACK;EDRIVE",
+        ],
+        [
+            "=HYPERLINK(\"http://evil.example\",\"点我\")",
+            &c2,
+            "oem",
+            "500112",
+            "owner2@roster.example.cn",
+            "",
+        ],
+        [
+            "新成员",
+            &c3,
+            "supplier",
+            "500112",
+            "owner3@roster.example.cn",
+            "",
+        ],
     ]);
     let (status, body) = upload(&app, Some(&staff), "", CSV_TYPE, changed, None).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!((body["created"].as_u64(), body["updated"].as_u64()), (Some(1), Some(1)));
-    assert_eq!(organization_by_credit(&app, &c1).await.unwrap()["name"], "渝北精密制造");
+    assert_eq!(
+        (body["created"].as_u64(), body["updated"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        organization_by_credit(&app, &c1).await.unwrap()["name"],
+        "渝北精密制造"
+    );
     assert_eq!(app.deliver_mail().await.len(), 3);
 
     // The invitee sets a password and owns the organization.
@@ -197,22 +284,37 @@ async fn a_roster_imports_all_or_nothing_idempotently_and_invites_new_owners() {
     assert_eq!(res.status(), 201);
     let joined: Value = res.json().await.unwrap();
     assert_eq!(joined["role"], "supplier");
-    let owner = app.login("owner1@roster.example.cn", PASSWORD).await.access_token;
+    let owner = app
+        .login("owner1@roster.example.cn", PASSWORD)
+        .await
+        .access_token;
     let org = joined["organization_id"].as_str().unwrap();
     let (_, members) = app
-        .call(Method::GET, &format!("/api/v1/organizations/{org}/members"), Some(&owner), None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/organizations/{org}/members"),
+            Some(&owner),
+            None,
+        )
         .await;
     assert_eq!(members["items"][0]["org_role"], "owner", "{members}");
 
     // The reports are kept, newest first, with their row errors; only staff read them.
-    let (status, list) = app.call(Method::GET, "/api/v1/imports?limit=2", Some(&staff), None).await;
+    let (status, list) = app
+        .call(Method::GET, "/api/v1/imports?limit=2", Some(&staff), None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
     assert!(list["next_cursor"].is_string());
     assert_eq!(list["items"][0]["created"], 1);
     let cursor = list["next_cursor"].as_str().unwrap();
     let (_, rest) = app
-        .call(Method::GET, &format!("/api/v1/imports?cursor={cursor}"), Some(&staff), None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/imports?cursor={cursor}"),
+            Some(&staff),
+            None,
+        )
         .await;
     let all: Vec<Value> = rest["items"].as_array().unwrap().clone();
     assert_eq!(all.len(), 4);
@@ -220,11 +322,21 @@ async fn a_roster_imports_all_or_nothing_idempotently_and_invites_new_owners() {
     assert_eq!(refused["errors"].as_array().unwrap().len(), 7);
     let id = refused["id"].as_str().unwrap();
     let (status, one) = app
-        .call(Method::GET, &format!("/api/v1/imports/{id}"), Some(&staff), None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/imports/{id}"),
+            Some(&staff),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(one["errors"][0]["field"], "name");
-    assert_eq!(app.call(Method::GET, "/api/v1/imports", Some(&owner), None).await.0, 403);
+    assert_eq!(
+        app.call(Method::GET, "/api/v1/imports", Some(&owner), None)
+            .await
+            .0,
+        403
+    );
 }
 
 #[tokio::test]
@@ -239,22 +351,53 @@ async fn an_xlsx_roster_imports_like_a_csv_and_bad_bodies_are_refused() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["created"], 2);
     assert_eq!(body["file_kind"], "xlsx");
-    let formula = organization_by_credit(&app, "91500112MA0000802D").await.unwrap();
-    assert_eq!(formula["name"], "=1+2", "a formula-like cell is kept as text");
+    let formula = organization_by_credit(&app, "91500112MA0000802D")
+        .await
+        .unwrap();
     assert_eq!(
-        organization_by_credit(&app, "91500112MA0000801A").await.unwrap()["name"],
+        formula["name"], "=1+2",
+        "a formula-like cell is kept as text"
+    );
+    assert_eq!(
+        organization_by_credit(&app, "91500112MA0000801A")
+            .await
+            .unwrap()["name"],
         "渝北表格精密制造有限公司"
     );
     let (status, body) = upload(&app, Some(&staff), "", XLSX_TYPE, xlsx, None).await;
     assert_eq!((status, body["created"].as_u64()), (200, Some(0)));
 
     // Not a workbook, not UTF-8, not a roster type, too large.
-    let (status, body) = upload(&app, Some(&staff), "", XLSX_TYPE, b"not a zip".to_vec(), None).await;
+    let (status, body) = upload(
+        &app,
+        Some(&staff),
+        "",
+        XLSX_TYPE,
+        b"not a zip".to_vec(),
+        None,
+    )
+    .await;
     assert_eq!(status, 422);
     assert_eq!(body["errors"][0]["field"], "file");
-    let (status, _) = upload(&app, Some(&staff), "", CSV_TYPE, vec![0xff, 0xfe, 0x00], None).await;
+    let (status, _) = upload(
+        &app,
+        Some(&staff),
+        "",
+        CSV_TYPE,
+        vec![0xff, 0xfe, 0x00],
+        None,
+    )
+    .await;
     assert_eq!(status, 422);
-    let (status, _) = upload(&app, Some(&staff), "", "application/json", b"{}".to_vec(), None).await;
+    let (status, _) = upload(
+        &app,
+        Some(&staff),
+        "",
+        "application/json",
+        b"{}".to_vec(),
+        None,
+    )
+    .await;
     assert_eq!(status, 400);
     let huge = vec![b'a'; 6 * 1024 * 1024];
     let res = app
@@ -268,7 +411,10 @@ async fn an_xlsx_roster_imports_like_a_csv_and_bad_bodies_are_refused() {
         .unwrap();
     assert_eq!(res.status(), 413);
     assert!(
-        res.headers()["content-type"].to_str().unwrap().starts_with("application/problem+json")
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json")
     );
     // Up to 5 MiB is fine on this route (the rest of the app keeps its smaller limit).
     let mut big = roster(&[]);
@@ -309,18 +455,39 @@ async fn a_docking_event_from_invitation_to_report() {
     let supplier = firm(&app, 11, "supplier", "500112").await;
     let oem = firm(&app, 12, "oem", "500112").await;
     let bystander = firm(&app, 13, "supplier", "510107").await;
-    post(&app, &supplier.0, "/api/v1/capabilities", capability("电池壳体压铸")).await;
+    post(
+        &app,
+        &supplier.0,
+        "/api/v1/capabilities",
+        capability("电池壳体压铸"),
+    )
+    .await;
     post(&app, &oem.0, "/api/v1/needs", need()).await;
     let (_, queue) = app
-        .call(Method::GET, "/api/v1/moderation/matches", Some(&staff), None)
+        .call(
+            Method::GET,
+            "/api/v1/moderation/matches",
+            Some(&staff),
+            None,
+        )
         .await;
     let m: Uuid = queue["items"][0]["id"].as_str().unwrap().parse().unwrap();
     for (path, token, body) in [
         (format!("/api/v1/matches/{m}/approve"), &staff, json!({})),
-        (format!("/api/v1/matches/{m}/interest"), &supplier.0, json!({"interested": true})),
-        (format!("/api/v1/matches/{m}/interest"), &oem.0, json!({"interested": true})),
+        (
+            format!("/api/v1/matches/{m}/interest"),
+            &supplier.0,
+            json!({"interested": true}),
+        ),
+        (
+            format!("/api/v1/matches/{m}/interest"),
+            &oem.0,
+            json!({"interested": true}),
+        ),
     ] {
-        let (status, body) = app.call(Method::POST, &path, Some(token), Some(&body)).await;
+        let (status, body) = app
+            .call(Method::POST, &path, Some(token), Some(&body))
+            .await;
         assert_eq!(status, 200, "{path}: {body}");
     }
     app.deliver_mail().await;
@@ -329,35 +496,94 @@ async fn a_docking_event_from_invitation_to_report() {
     // Staff create the event; others may not, and bad fields are named.
     let event = json!({"title": "成渝电池包对接会", "date": "2030-06-18", "place": "重庆悦来国际会议中心",
                        "zone_code": "CHENGYU", "category_codes": ["EDRIVE.BATTERY"]});
-    let (status, _) = app.call(Method::POST, "/api/v1/events", Some(&supplier.0), Some(&event)).await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/events",
+            Some(&supplier.0),
+            Some(&event),
+        )
+        .await;
     assert_eq!(status, 403);
     let (status, body) = app
-        .call(Method::POST, "/api/v1/events", Some(&staff), Some(&json!({"date": "soon", "zone_code": "MARS"})))
+        .call(
+            Method::POST,
+            "/api/v1/events",
+            Some(&staff),
+            Some(&json!({"date": "soon", "zone_code": "MARS"})),
+        )
         .await;
     assert_eq!(status, 422);
-    let named: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert_eq!(named, ["title", "place", "date", "zone_code", "category_codes"]);
-    let (status, created) = app.call(Method::POST, "/api/v1/events", Some(&staff), Some(&event)).await;
+    let named: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named,
+        ["title", "place", "date", "zone_code", "category_codes"]
+    );
+    let (status, created) = app
+        .call(Method::POST, "/api/v1/events", Some(&staff), Some(&event))
+        .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
     let past = json!({"title": "往届对接会", "date": "2020-01-01", "place": "成都", "zone_code": "CHENGYU", "category_codes": ["EDRIVE"]});
-    assert_eq!(app.call(Method::POST, "/api/v1/events", Some(&staff), Some(&past)).await.0, 201);
+    assert_eq!(
+        app.call(Method::POST, "/api/v1/events", Some(&staff), Some(&past))
+            .await
+            .0,
+        201
+    );
     let soon = json!({"title": "下月对接会", "date": "2029-01-01", "place": "成都", "zone_code": "CHENGYU", "category_codes": ["EDRIVE"]});
-    assert_eq!(app.call(Method::POST, "/api/v1/events", Some(&staff), Some(&soon)).await.0, 201);
+    assert_eq!(
+        app.call(Method::POST, "/api/v1/events", Some(&staff), Some(&soon))
+            .await
+            .0,
+        201
+    );
 
     // Any signed-in user lists them, upcoming (soonest first) before past ones.
-    let (status, list) = app.call(Method::GET, "/api/v1/events", Some(&bystander.0), None).await;
+    let (status, list) = app
+        .call(Method::GET, "/api/v1/events", Some(&bystander.0), None)
+        .await;
     assert_eq!(status, 200);
-    let titles: Vec<&str> = list["items"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
+    let titles: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
     assert_eq!(titles, ["下月对接会", "成渝电池包对接会", "往届对接会"]);
-    assert_eq!(app.call(Method::GET, "/api/v1/events", None, None).await.0, 401);
+    assert_eq!(
+        app.call(Method::GET, "/api/v1/events", None, None).await.0,
+        401
+    );
 
     // Invite by category: the supplier with a published battery-pack capability, not the OEM.
     let invite = |by: &str| json!({"by": by});
     let path = format!("/api/v1/events/{id}/invitations");
-    assert_eq!(app.call(Method::POST, &path, Some(&supplier.0), Some(&invite("category"))).await.0, 403);
-    assert_eq!(app.call(Method::POST, &path, Some(&staff), Some(&invite("everyone"))).await.0, 422);
-    let (status, done) = app.call(Method::POST, &path, Some(&staff), Some(&invite("category"))).await;
+    assert_eq!(
+        app.call(
+            Method::POST,
+            &path,
+            Some(&supplier.0),
+            Some(&invite("category"))
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        app.call(Method::POST, &path, Some(&staff), Some(&invite("everyone")))
+            .await
+            .0,
+        422
+    );
+    let (status, done) = app
+        .call(Method::POST, &path, Some(&staff), Some(&invite("category")))
+        .await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["invited"], 1);
     let mails = app.deliver_mail().await;
@@ -366,9 +592,13 @@ async fn a_docking_event_from_invitation_to_report() {
     assert!(mails[0].subject().unwrap().contains("成渝电池包对接会"));
     assert!(mails[0].body_text().contains(&format!("/events/{id}")));
     // Inviting the same way again reaches nobody new; by matches adds the OEM.
-    let (_, again) = app.call(Method::POST, &path, Some(&staff), Some(&invite("category"))).await;
+    let (_, again) = app
+        .call(Method::POST, &path, Some(&staff), Some(&invite("category")))
+        .await;
     assert_eq!(again["invited"], 0);
-    let (_, by_matches) = app.call(Method::POST, &path, Some(&staff), Some(&invite("matches"))).await;
+    let (_, by_matches) = app
+        .call(Method::POST, &path, Some(&staff), Some(&invite("matches")))
+        .await;
     assert_eq!(by_matches["invited"], 1);
     assert_eq!(mails_with(&app, &format!("/events/{id}")).len(), 1);
     assert_eq!(app.deliver_mail().await.len(), 2);
@@ -381,32 +611,81 @@ async fn a_docking_event_from_invitation_to_report() {
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["my_organization"]["attending"], true);
     }
-    assert_eq!(app.call(Method::POST, &attendance, Some(&staff), None).await.0, 403);
-    assert_eq!(app.call(Method::POST, &attendance, Some(&bystander.0), None).await.0, 403);
+    assert_eq!(
+        app.call(Method::POST, &attendance, Some(&staff), None)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        app.call(Method::POST, &attendance, Some(&bystander.0), None)
+            .await
+            .0,
+        403
+    );
     // Registering twice is fine; cancelling and registering again too.
-    assert_eq!(app.call(Method::POST, &attendance, Some(&supplier.0), None).await.0, 200);
-    assert_eq!(app.call(Method::DELETE, &attendance, Some(&oem.0), None).await.0, 204);
-    let (_, seen) = app.call(Method::GET, &format!("/api/v1/events/{id}"), Some(&oem.0), None).await;
+    assert_eq!(
+        app.call(Method::POST, &attendance, Some(&supplier.0), None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &attendance, Some(&oem.0), None)
+            .await
+            .0,
+        204
+    );
+    let (_, seen) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/events/{id}"),
+            Some(&oem.0),
+            None,
+        )
+        .await;
     assert_eq!(seen["my_organization"]["attending"], false);
     assert_eq!(seen["my_organization"]["invited"], true);
-    assert_eq!(app.call(Method::POST, &attendance, Some(&oem.0), None).await.0, 200);
+    assert_eq!(
+        app.call(Method::POST, &attendance, Some(&oem.0), None)
+            .await
+            .0,
+        200
+    );
 
     // An intention agreed at the event is tagged with it; an unknown event is refused.
     let intention = format!("/api/v1/matches/{m}/intention");
     let (status, body) = app
-        .call(Method::POST, &intention, Some(&oem.0), Some(&json!({"event_id": Uuid::nil()})))
+        .call(
+            Method::POST,
+            &intention,
+            Some(&oem.0),
+            Some(&json!({"event_id": Uuid::nil()})),
+        )
         .await;
     assert_eq!(status, 422, "{body}");
     let (status, body) = app
-        .call(Method::POST, &intention, Some(&oem.0), Some(&json!({"annual_volume": 50_000, "unit": "套", "event_id": id})))
+        .call(
+            Method::POST,
+            &intention,
+            Some(&oem.0),
+            Some(&json!({"annual_volume": 50_000, "unit": "套", "event_id": id})),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["event_id"], id.as_str());
 
     // The report: attendees, the approved match between them, the tagged intention.
     let report_path = format!("/api/v1/events/{id}/report");
-    assert_eq!(app.call(Method::GET, &report_path, Some(&oem.0), None).await.0, 403);
-    let (status, report) = app.call(Method::GET, &report_path, Some(&staff), None).await;
+    assert_eq!(
+        app.call(Method::GET, &report_path, Some(&oem.0), None)
+            .await
+            .0,
+        403
+    );
+    let (status, report) = app
+        .call(Method::GET, &report_path, Some(&staff), None)
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["attendees"].as_array().unwrap().len(), 2);
     assert_eq!(report["matches"][0]["match_id"], m.to_string());
@@ -432,7 +711,12 @@ async fn a_docking_event_from_invitation_to_report() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let text = res.text().await.unwrap();
     let text = text.trim_start_matches('\u{feff}');
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -442,12 +726,21 @@ async fn a_docking_event_from_invitation_to_report() {
         .collect();
     assert_eq!(rows.iter().filter(|r| r[0] == "attendee").count(), 2);
     assert!(rows.iter().any(|r| r[0] == "match"));
-    assert!(rows.iter().any(|r| r[0] == "intention" && r[4] == "recorded"));
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "intention" && r[4] == "recorded")
+    );
     assert!(rows.iter().any(|r| r[2] == "'=cmd|' /C calc'!A0"), "{text}");
     assert!(!rows.iter().flatten().any(|c| c.starts_with('=')), "{text}");
 }
 
-fn multipart(boundary: &str, csrf: &str, dry_run: bool, file_name: &str, content: &[u8]) -> Vec<u8> {
+fn multipart(
+    boundary: &str,
+    csrf: &str,
+    dry_run: bool,
+    file_name: &str,
+    content: &[u8],
+) -> Vec<u8> {
     let mut body = Vec::new();
     let mut part = |headers: String, data: &[u8]| {
         body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
@@ -491,7 +784,10 @@ async fn upload_form(
         .post(app.url("/staff/imports"))
         .header("Cookie", cookies)
         .header("Accept-Language", "zh-CN")
-        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(body)
         .send()
         .await
@@ -524,8 +820,13 @@ async fn staff_upload_a_roster_through_the_page_and_a_company_registers_for_an_e
 
     // A refused file: redirected to its report, which lists the bad rows.
     let bad = roster(&[["", &c1, "maker", "500112", "a@roster.example.cn", ""]]);
-    let (status, location) =
-        upload_form(&app, &staff, multipart(boundary, &csrf, false, "坏名单.csv", &bad), boundary).await;
+    let (status, location) = upload_form(
+        &app,
+        &staff,
+        multipart(boundary, &csrf, false, "坏名单.csv", &bad),
+        boundary,
+    )
+    .await;
     assert_eq!(status, 303);
     let location = location.unwrap();
     assert!(location.starts_with("/staff/imports?report="), "{location}");
@@ -536,19 +837,41 @@ async fn staff_upload_a_roster_through_the_page_and_a_company_registers_for_an_e
     assert_eq!(organizations_count(&app).await, before);
 
     // A good one, dry run first, then for real.
-    let good = roster(&[["页面导入企业", &c1, "supplier", "500112", "page@roster.example.cn", ""]]);
-    let (_, location) =
-        upload_form(&app, &staff, multipart(boundary, &csrf, true, "good.csv", &good), boundary).await;
+    let good = roster(&[[
+        "页面导入企业",
+        &c1,
+        "supplier",
+        "500112",
+        "page@roster.example.cn",
+        "",
+    ]]);
+    let (_, location) = upload_form(
+        &app,
+        &staff,
+        multipart(boundary, &csrf, true, "good.csv", &good),
+        boundary,
+    )
+    .await;
     assert!(staff.get(&location.unwrap()).await.has("试运行完成"));
     assert_eq!(organizations_count(&app).await, before);
-    let (_, location) =
-        upload_form(&app, &staff, multipart(boundary, &csrf, false, "good.csv", &good), boundary).await;
+    let (_, location) = upload_form(
+        &app,
+        &staff,
+        multipart(boundary, &csrf, false, "good.csv", &good),
+        boundary,
+    )
+    .await;
     let page = staff.get(&location.unwrap()).await;
     assert!(page.has("导入完成"), "{}", page.body);
     assert_eq!(organizations_count(&app).await, before + 1);
     // Without the CSRF token nothing happens.
-    let (status, _) =
-        upload_form(&app, &staff, multipart(boundary, "forged", false, "good.csv", &good), boundary).await;
+    let (status, _) = upload_form(
+        &app,
+        &staff,
+        multipart(boundary, "forged", false, "good.csv", &good),
+        boundary,
+    )
+    .await;
     assert_eq!(status, 403);
 
     // An event, a company invited to it, which registers and cancels through the page.
@@ -558,8 +881,10 @@ async fn staff_upload_a_roster_through_the_page_and_a_company_registers_for_an_e
             Method::POST,
             "/api/v1/events",
             Some(&staff_api),
-            Some(&json!({"title": "两江新区对接会", "date": "2030-04-02", "place": "重庆礼嘉",
-                         "zone_code": "CHENGYU", "category_codes": ["CHIP"]})),
+            Some(
+                &json!({"title": "两江新区对接会", "date": "2030-04-02", "place": "重庆礼嘉",
+                         "zone_code": "CHENGYU", "category_codes": ["CHIP"]}),
+            ),
         )
         .await;
     let id = event["id"].as_str().unwrap().to_owned();
@@ -578,7 +903,11 @@ async fn staff_upload_a_roster_through_the_page_and_a_company_registers_for_an_e
     let list = member.get("/events").await;
     assert_eq!(list.status, 200);
     list.assert_clean();
-    assert!(list.has("两江新区对接会") && list.has("贵公司已受邀。"), "{}", list.body);
+    assert!(
+        list.has("两江新区对接会") && list.has("贵公司已受邀。"),
+        "{}",
+        list.body
+    );
     let page = member.get(&format!("/events/{id}")).await;
     page.assert_clean();
     let attend_form = format!("action=\"/events/{id}/attend\"");
@@ -589,7 +918,11 @@ async fn staff_upload_a_roster_through_the_page_and_a_company_registers_for_an_e
         .await
         .assert_redirect(&format!("/events/{id}?done=attend"));
     let page = member.get(&format!("/events/{id}?done=attend")).await;
-    assert!(page.has("已报名。") && page.has("取消报名"), "{}", page.body);
+    assert!(
+        page.has("已报名。") && page.has("取消报名"),
+        "{}",
+        page.body
+    );
     member
         .post(&format!("/events/{id}/cancel"), &[("csrf_token", &csrf)])
         .await
@@ -603,5 +936,8 @@ async fn staff_upload_a_roster_through_the_page_and_a_company_registers_for_an_e
     let csv = staff.get(&format!("/events/{id}/report.csv")).await;
     assert_eq!(csv.status, 200);
     assert!(csv.body.contains("section,id,organization"));
-    assert_eq!(member.get(&format!("/events/{id}/report.csv")).await.status, 403);
+    assert_eq!(
+        member.get(&format!("/events/{id}/report.csv")).await.status,
+        403
+    );
 }

@@ -68,7 +68,7 @@ async fn every_role_gets_the_status_the_policy_promises() {
     assert_eq!(status, 200, "{listed}");
     let m = listed["items"][0]["id"]
         .as_str()
-        .expect(&listed.to_string())
+        .unwrap_or_else(|| panic!("{listed}"))
         .to_owned();
     // A docking event in the capability's category, for the event rows.
     let event = posted(
@@ -288,8 +288,10 @@ async fn every_role_gets_the_status_the_policy_promises() {
         (
             Method::POST,
             "/api/v1/events".into(),
-            Some(serde_json::json!({"title": "对接会", "date": "2030-06-01", "place": "成都",
-                "zone_code": "CHENGYU", "category_codes": ["CHIP.MCU"]})),
+            Some(
+                serde_json::json!({"title": "对接会", "date": "2030-06-01", "place": "成都",
+                "zone_code": "CHENGYU", "category_codes": ["CHIP.MCU"]}),
+            ),
             [401, 403, 403, 403, 201, 201],
         ),
         (

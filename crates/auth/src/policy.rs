@@ -161,9 +161,7 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Decision {
         Action::ReadOwnAccount
         | Action::EditOwnAccount
         | Action::ReadNotifications
-        | Action::ViewEvents => {
-            Decision::Allow
-        }
+        | Action::ViewEvents => Decision::Allow,
 
         Action::VerifyOrganization
         | Action::SuspendOrganization

@@ -41,7 +41,15 @@ mod tests {
 
     #[test]
     fn ordinary_text_passes_unchanged_and_unallocated() {
-        for plain in ["重庆长安汽车", "ACME Ltd.", "", "1+1", "a=b", "'=already", " =1"] {
+        for plain in [
+            "重庆长安汽车",
+            "ACME Ltd.",
+            "",
+            "1+1",
+            "a=b",
+            "'=already",
+            " =1",
+        ] {
             let safe = cell(plain);
             assert_eq!(safe, plain);
             assert!(matches!(safe, Cow::Borrowed(_)), "{plain:?}");

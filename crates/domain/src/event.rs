@@ -31,11 +31,7 @@ pub struct EventFields {
 }
 
 const REQUIRED: Invalid = Invalid::new("required", "此项必填。", "This field is required.");
-const TOO_LONG: Invalid = Invalid::new(
-    "too_long",
-    "最多 200 个字符。",
-    "At most 200 characters.",
-);
+const TOO_LONG: Invalid = Invalid::new("too_long", "最多 200 个字符。", "At most 200 characters.");
 const BAD_DATE: Invalid = Invalid::new(
     "date.invalid",
     "日期格式应为 YYYY-MM-DD。",
@@ -77,8 +73,12 @@ pub fn parse(
     reference: &ReferenceData,
 ) -> Result<EventFields, Vec<(&'static str, Invalid)>> {
     let mut errors = Vec::new();
-    let title = text(&form.title).map_err(|e| errors.push(("title", e))).ok();
-    let place = text(&form.place).map_err(|e| errors.push(("place", e))).ok();
+    let title = text(&form.title)
+        .map_err(|e| errors.push(("title", e)))
+        .ok();
+    let place = text(&form.place)
+        .map_err(|e| errors.push(("place", e)))
+        .ok();
     let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d")
         .map_err(|_| errors.push(("date", BAD_DATE)))
         .ok();
@@ -93,7 +93,12 @@ pub fn parse(
         None
     };
     let mut categories = Vec::new();
-    for word in form.category_codes.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+    for word in form
+        .category_codes
+        .iter()
+        .map(|w| w.trim())
+        .filter(|w| !w.is_empty())
+    {
         match CategoryCode::parse(word) {
             Ok(c) if reference.categories.iter().any(|k| k.code == c) => categories.push(c),
             _ => {
@@ -222,9 +227,16 @@ mod tests {
         )
         .unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
-        assert_eq!(fields, ["title", "place", "date", "zone_code", "category_codes"]);
+        assert_eq!(
+            fields,
+            ["title", "place", "date", "zone_code", "category_codes"]
+        );
         let errors = parse(&EventForm::default(), &reference()).unwrap_err();
-        assert!(errors.iter().any(|(f, e)| *f == "category_codes" && e.code == "category_codes.required"));
+        assert!(
+            errors
+                .iter()
+                .any(|(f, e)| *f == "category_codes" && e.code == "category_codes.required")
+        );
     }
 
     #[test]
@@ -235,7 +247,7 @@ mod tests {
         assert!(InviteBy::parse("everyone").is_err());
         let edrive = CategoryCode::parse("EDRIVE").unwrap();
         let motor = CategoryCode::parse("EDRIVE.MOTOR").unwrap();
-        assert!(covers(&[edrive.clone()], &motor));
+        assert!(covers(std::slice::from_ref(&edrive), &motor));
         assert!(!covers(&[motor], &edrive));
     }
 }

@@ -141,7 +141,12 @@ pub fn parse(
         }
         let cell = |n: usize| record.get(index[n]).map_or("", |c| c.trim());
         let before = errors.len();
-        let parsed = parse_row(row, [cell(0), cell(1), cell(2), cell(3), cell(4), cell(5)], reference, &mut errors);
+        let parsed = parse_row(
+            row,
+            [cell(0), cell(1), cell(2), cell(3), cell(4), cell(5)],
+            reference,
+            &mut errors,
+        );
         if let Some(parsed) = parsed {
             if let Some(first) = seen.get(&parsed.credit_code) {
                 errors.push(RowError {
@@ -166,12 +171,21 @@ pub fn parse(
 
 fn parse_row(
     row: usize,
-    [name, credit_code, kind, region_code, contact_email, categories]: [&str; 6],
+    [
+        name,
+        credit_code,
+        kind,
+        region_code,
+        contact_email,
+        categories,
+    ]: [&str; 6],
     reference: &ReferenceData,
     errors: &mut Vec<RowError>,
 ) -> Option<RosterRow> {
     let mut check = |field: &str, result: Result<(), Invalid>| {
-        result.map_err(|e| errors.push(RowError::new(row, field, &e))).is_ok()
+        result
+            .map_err(|e| errors.push(RowError::new(row, field, &e)))
+            .is_ok()
     };
     let name_ok = check(
         "name",
@@ -184,7 +198,10 @@ fn parse_row(
         },
     );
     let credit = CreditCode::parse(credit_code);
-    let credit_ok = check("credit_code", credit.as_ref().map(|_| ()).map_err(Clone::clone));
+    let credit_ok = check(
+        "credit_code",
+        credit.as_ref().map(|_| ()).map_err(Clone::clone),
+    );
     let kind = match kind.to_lowercase().as_str() {
         "supplier" => Ok(RosterKind::Supplier),
         "oem" => Ok(RosterKind::Oem),
@@ -199,12 +216,22 @@ fn parse_row(
             Err(UNKNOWN_REGION)
         }
     });
-    let region_ok = check("region_code", region.as_ref().map(|_| ()).map_err(Clone::clone));
+    let region_ok = check(
+        "region_code",
+        region.as_ref().map(|_| ()).map_err(Clone::clone),
+    );
     let email = Email::parse(contact_email);
-    let email_ok = check("contact_email", email.as_ref().map(|_| ()).map_err(Clone::clone));
+    let email_ok = check(
+        "contact_email",
+        email.as_ref().map(|_| ()).map_err(Clone::clone),
+    );
     let mut codes = Vec::new();
     let mut categories_ok = true;
-    for word in categories.split(';').map(str::trim).filter(|w| !w.is_empty()) {
+    for word in categories
+        .split(';')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+    {
         let code = CategoryCode::parse(word).and_then(|c| {
             if reference.categories.iter().any(|k| k.code == c) {
                 Ok(c)
@@ -274,7 +301,14 @@ mod tests {
         let rows = parse(
             &[
                 header(),
-                rec(&["渝北精密", &c1, "supplier", "500112", "a@x.cn", "EDRIVE.MOTOR; EDRIVE;EDRIVE"]),
+                rec(&[
+                    "渝北精密",
+                    &c1,
+                    "supplier",
+                    "500112",
+                    "a@x.cn",
+                    "EDRIVE.MOTOR; EDRIVE;EDRIVE",
+                ]),
                 rec(&["", "", "", "", "", ""]),
                 rec(&["=HYPERLINK(\"x\")", &c2, "OEM", "500000", "b@x.cn", ""]),
             ],
@@ -297,7 +331,10 @@ mod tests {
         h.reverse();
         h[5] = format!("\u{feff}{}", h[5]);
         let rows = parse(
-            &[h, rec(&["EDRIVE", "a@x.cn", "500112", "supplier", &c1, "名"])],
+            &[
+                h,
+                rec(&["EDRIVE", "a@x.cn", "500112", "supplier", &c1, "名"]),
+            ],
             &reference(),
         )
         .unwrap();
@@ -310,7 +347,14 @@ mod tests {
         let errors = parse(
             &[
                 header(),
-                rec(&["", "91500112MA0000001X", "maker", "999999", "not-an-email", "NOPE"]),
+                rec(&[
+                    "",
+                    "91500112MA0000001X",
+                    "maker",
+                    "999999",
+                    "not-an-email",
+                    "NOPE",
+                ]),
                 rec(&["ok", &c1, "supplier", "500112", "a@x.cn", ""]),
                 rec(&["dup", &c1, "supplier", "500112", "a@x.cn", ""]),
             ],

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::StoreResult;
 use crate::entities::{
-    capability, event, event_attendance, event_invitation, import, intention, need,
-    organization, organization_category, proposal, user,
+    capability, event, event_attendance, event_invitation, import, intention, need, organization,
+    organization_category, proposal, user,
 };
 use crate::seed::{NewOrganization, new_id};
 
@@ -64,7 +64,9 @@ pub async fn categories_of<C: ConnectionTrait>(
             .all(conn)
             .await?;
         for r in rows {
-            out.entry(r.organization_id).or_default().push(r.category_code);
+            out.entry(r.organization_id)
+                .or_default()
+                .push(r.category_code);
         }
     }
     for codes in out.values_mut() {
@@ -75,7 +77,11 @@ pub async fn categories_of<C: ConnectionTrait>(
 
 /// Whether the stored organization (with its roster categories) already says what the row says.
 #[must_use]
-pub fn same_as(current: &organization::Model, categories: &[String], row: &RosterOrganization) -> bool {
+pub fn same_as(
+    current: &organization::Model,
+    categories: &[String],
+    row: &RosterOrganization,
+) -> bool {
     current.name == row.name
         && current.kind == row.kind
         && current.region_code == row.region_code
@@ -203,7 +209,10 @@ pub async fn imports<C: ConnectionTrait>(
     if let Some(before) = before {
         q = q.filter(import::Column::Id.lt(before));
     }
-    Ok(q.order_by_desc(import::Column::Id).limit(limit).all(conn).await?)
+    Ok(q.order_by_desc(import::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
 }
 
 /// One import report.
@@ -254,7 +263,10 @@ pub async fn create_event<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database errors.
-pub async fn events<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> StoreResult<Vec<event::Model>> {
+pub async fn events<C: ConnectionTrait>(
+    conn: &C,
+    today: NaiveDate,
+) -> StoreResult<Vec<event::Model>> {
     let mut rows = event::Entity::find().all(conn).await?;
     rows.sort_by(|a, b| {
         let (ua, ub) = (a.held_on >= today, b.held_on >= today);
@@ -387,7 +399,10 @@ fn sorted(set: HashSet<Uuid>) -> Vec<Uuid> {
 ///
 /// # Errors
 /// Database errors.
-pub async fn invited<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> StoreResult<Vec<event_invitation::Model>> {
+pub async fn invited<C: ConnectionTrait>(
+    conn: &C,
+    event_id: Uuid,
+) -> StoreResult<Vec<event_invitation::Model>> {
     Ok(event_invitation::Entity::find()
         .filter(event_invitation::Column::EventId.eq(event_id))
         .order_by_asc(event_invitation::Column::CreatedAt)
@@ -438,18 +453,27 @@ pub async fn invite<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database errors.
-pub async fn is_invited<C: ConnectionTrait>(conn: &C, event_id: Uuid, organization_id: Uuid) -> StoreResult<bool> {
-    Ok(event_invitation::Entity::find_by_id((event_id, organization_id))
-        .one(conn)
-        .await?
-        .is_some())
+pub async fn is_invited<C: ConnectionTrait>(
+    conn: &C,
+    event_id: Uuid,
+    organization_id: Uuid,
+) -> StoreResult<bool> {
+    Ok(
+        event_invitation::Entity::find_by_id((event_id, organization_id))
+            .one(conn)
+            .await?
+            .is_some(),
+    )
 }
 
 /// The active members of the organization.
 ///
 /// # Errors
 /// Database errors.
-pub async fn active_members<C: ConnectionTrait>(conn: &C, organization_id: Uuid) -> StoreResult<Vec<user::Model>> {
+pub async fn active_members<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+) -> StoreResult<Vec<user::Model>> {
     Ok(user::Entity::find()
         .filter(user::Column::OrganizationId.eq(organization_id))
         .filter(user::Column::DeactivatedAt.is_null())
@@ -462,7 +486,10 @@ pub async fn active_members<C: ConnectionTrait>(conn: &C, organization_id: Uuid)
 ///
 /// # Errors
 /// Database errors.
-pub async fn attendance<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> StoreResult<Vec<event_attendance::Model>> {
+pub async fn attendance<C: ConnectionTrait>(
+    conn: &C,
+    event_id: Uuid,
+) -> StoreResult<Vec<event_attendance::Model>> {
     Ok(event_attendance::Entity::find()
         .filter(event_attendance::Column::EventId.eq(event_id))
         .order_by_asc(event_attendance::Column::CreatedAt)
@@ -503,7 +530,11 @@ pub async fn attend<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database errors.
-pub async fn cancel_attendance<C: ConnectionTrait>(conn: &C, event_id: Uuid, organization_id: Uuid) -> StoreResult<bool> {
+pub async fn cancel_attendance<C: ConnectionTrait>(
+    conn: &C,
+    event_id: Uuid,
+    organization_id: Uuid,
+) -> StoreResult<bool> {
     let result = event_attendance::Entity::delete_many()
         .filter(event_attendance::Column::EventId.eq(event_id))
         .filter(event_attendance::Column::OrganizationId.eq(organization_id))
@@ -536,7 +567,10 @@ pub async fn approved_matches_among<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database errors.
-pub async fn intentions_at<C: ConnectionTrait>(conn: &C, event_id: Uuid) -> StoreResult<Vec<intention::Model>> {
+pub async fn intentions_at<C: ConnectionTrait>(
+    conn: &C,
+    event_id: Uuid,
+) -> StoreResult<Vec<intention::Model>> {
     Ok(intention::Entity::find()
         .filter(intention::Column::EventId.eq(event_id))
         .order_by_asc(intention::Column::Id)

@@ -3,8 +3,8 @@
 
 pub mod audit;
 pub mod capabilities;
-pub mod desk;
 mod db;
+pub mod desk;
 pub mod entities;
 mod error;
 pub mod lifecycle;

@@ -325,7 +325,9 @@ pub async fn create_member<C: ConnectionTrait>(
         email_frequency: Set(EmailFrequency::Instant.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
-        org_role: Set(Some(if member.owner { "owner" } else { "member" }.to_owned())),
+        org_role: Set(Some(
+            if member.owner { "owner" } else { "member" }.to_owned(),
+        )),
         deactivated_at: Set(None),
     }
     .insert(conn)

@@ -60,12 +60,18 @@ pub fn report_response(report: &Report, locale: Locale) -> HttpResponse {
         map.insert("type".into(), json!("/problems/roster-invalid"));
         map.insert(
             "title".into(),
-            json!(locale.pick("名单中有错误,未导入任何内容", "The roster has errors; nothing was imported")),
+            json!(locale.pick(
+                "名单中有错误,未导入任何内容",
+                "The roster has errors; nothing was imported"
+            )),
         );
         map.insert("status".into(), json!(422));
         map.insert(
             "detail".into(),
-            json!(locale.pick("请按行修改下列错误后重新上传。", "Fix the rows listed in errors and upload again.")),
+            json!(locale.pick(
+                "请按行修改下列错误后重新上传。",
+                "Fix the rows listed in errors and upload again."
+            )),
         );
     }
     HttpResponse::UnprocessableEntity()
@@ -120,7 +126,12 @@ async fn list_imports(
     let (limit, before) = query.parse()?;
     let locale = request_locale(&req);
     let rows = imports::list(&state, &user, before, limit + 1).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.row.id, |r| r.body(locale))))
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        limit,
+        |r| r.row.id,
+        |r| r.body(locale),
+    )))
 }
 
 #[get("/imports/{id}")]
@@ -160,7 +171,10 @@ async fn create_event(
     let form = events::event_form(&body)?;
     let view = events::create(&state, &user, &form, &origin(&req, &state)).await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/events/{}", view.event.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/events/{}", view.event.id),
+        ))
         .json(event_body(&view)))
 }
 
@@ -173,7 +187,12 @@ async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) = query.parse()?;
     let rows = events::list(&state, &user, after, limit + 1).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |v| v.event.id, |v| event_body(&v))))
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        limit,
+        |v| v.event.id,
+        |v| event_body(&v),
+    )))
 }
 
 #[get("/events/{id}")]

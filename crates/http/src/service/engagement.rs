@@ -464,10 +464,12 @@ pub async fn record_intention(
     let now = Utc::now();
     let fields = lifecycle::parse_intention(form, china_today(now)).map_err(|r| refused(r, ""))?;
     let txn = begin(state).await?;
-    if let Some(event) = event_id {
-        if peitao_persistence::desk::event(&txn, event).await?.is_none() {
-            return Err(unknown_event());
-        }
+    if let Some(event) = event_id
+        && peitao_persistence::desk::event(&txn, event)
+            .await?
+            .is_none()
+    {
+        return Err(unknown_event());
     }
     let mut ctx = MatchContext::lock(&txn, id).await?;
     let side = acting_side(&ctx, caller, true)?;

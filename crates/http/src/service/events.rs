@@ -40,7 +40,12 @@ pub struct EventView {
 /// # Errors
 /// 422 naming a field of the wrong type.
 pub fn event_form(body: &Value) -> Result<EventForm, ApiError> {
-    let text = |name: &str| body.get(name).and_then(Value::as_str).unwrap_or("").to_owned();
+    let text = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
     let category_codes = match body.get("category_codes") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
@@ -89,7 +94,11 @@ pub async fn create(
             held_on: fields.date,
             place: fields.place,
             zone_code: fields.zone_code,
-            categories: fields.categories.iter().map(|c| c.as_str().to_owned()).collect(),
+            categories: fields
+                .categories
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
             created_by: caller.user.id,
         },
         now,
@@ -174,7 +183,10 @@ pub async fn list(
     caller.authorize(Action::ViewEvents)?;
     let rows = desk::events(state.db.conn(), matching::today(Utc::now())).await?;
     let start = match after {
-        Some(a) => rows.iter().position(|r| r.id == a).map_or(rows.len(), |i| i + 1),
+        Some(a) => rows
+            .iter()
+            .position(|r| r.id == a)
+            .map_or(rows.len(), |i| i + 1),
         None => 0,
     };
     let mut out = Vec::new();
@@ -261,7 +273,10 @@ pub async fn invite(
         InviteBy::Organizations => {
             let found = desk::organizations(&txn, &request.organization_ids).await?;
             if request.organization_ids.is_empty()
-                || request.organization_ids.iter().any(|o| !found.contains_key(o))
+                || request
+                    .organization_ids
+                    .iter()
+                    .any(|o| !found.contains_key(o))
             {
                 return Err(ApiError::invalid(
                     "organization_ids",
@@ -280,7 +295,9 @@ pub async fn invite(
     let link = mailing::link(state, &format!("/events/{}", row.id));
     let mut notified = 0;
     for org_id in &fresh {
-        let Some(org) = orgs.get(org_id) else { continue };
+        let Some(org) = orgs.get(org_id) else {
+            continue;
+        };
         notified += tell_members(&txn, state, &row, org, &link, now).await?;
     }
     audit::record(
@@ -366,7 +383,11 @@ pub async fn set_attendance(
             &txn,
             audit_entry(
                 Some(&caller.user),
-                if attend { "event.attend" } else { "event.cancel_attendance" },
+                if attend {
+                    "event.attend"
+                } else {
+                    "event.cancel_attendance"
+                },
                 "event",
                 Some(row.id.to_string()),
                 json!({"organization": organization_id}),
@@ -427,9 +448,23 @@ impl Report {
             w.write_record(cells.iter().map(|c| cell(c).into_owned()))
                 .map_err(|_| ApiError::Internal)
         };
-        line(["section", "id", "organization", "counterpart", "status", "detail"])?;
+        line([
+            "section",
+            "id",
+            "organization",
+            "counterpart",
+            "status",
+            "detail",
+        ])?;
         for o in &self.attendees {
-            line(["attendee", &o.id.to_string(), &o.name, "", &o.kind, &o.credit_code])?;
+            line([
+                "attendee",
+                &o.id.to_string(),
+                &o.name,
+                "",
+                &o.kind,
+                &o.credit_code,
+            ])?;
         }
         for m in &self.matches {
             line([

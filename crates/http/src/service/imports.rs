@@ -125,7 +125,10 @@ impl Report {
             .unwrap_or_default()
             .iter()
             .map(|e| RowError {
-                row: e["row"].as_u64().and_then(|r| usize::try_from(r).ok()).unwrap_or(0),
+                row: e["row"]
+                    .as_u64()
+                    .and_then(|r| usize::try_from(r).ok())
+                    .unwrap_or(0),
                 field: e["field"].as_str().unwrap_or_default().to_owned(),
                 code: e["code"].as_str().unwrap_or_default().to_owned(),
                 zh: e["zh"].as_str().unwrap_or_default().to_owned(),
@@ -209,7 +212,11 @@ fn organization_of(row: &RosterRow) -> RosterOrganization {
         kind: row.kind.as_str(),
         region_code: row.region_code.as_str().to_owned(),
         contact_email: row.contact_email.as_str().to_owned(),
-        categories: row.categories.iter().map(|c| c.as_str().to_owned()).collect(),
+        categories: row
+            .categories
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
     }
 }
 
@@ -217,7 +224,9 @@ fn errors_json(errors: &[RowError]) -> Value {
     Value::Array(
         errors
             .iter()
-            .map(|e| json!({"row": e.row, "field": e.field, "code": e.code, "zh": e.zh, "en": e.en}))
+            .map(
+                |e| json!({"row": e.row, "field": e.field, "code": e.code, "zh": e.zh, "en": e.en}),
+            )
             .collect(),
     )
 }
@@ -243,7 +252,10 @@ pub async fn import(
     let (created, updated, errors) = match parsed {
         Err(errors) => (0, 0, errors),
         Ok(rows) => {
-            let codes: Vec<String> = rows.iter().map(|r| r.credit_code.as_str().to_owned()).collect();
+            let codes: Vec<String> = rows
+                .iter()
+                .map(|r| r.credit_code.as_str().to_owned())
+                .collect();
             let existing = desk::organizations_by_credit_code(&txn, &codes).await?;
             let ids: Vec<Uuid> = existing.values().map(|o| o.id).collect();
             let categories = desk::categories_of(&txn, &ids).await?;
@@ -256,7 +268,8 @@ pub async fn import(
                         if !desk::same_as(current, held, &wanted) {
                             updated += 1;
                             if !upload.dry_run {
-                                desk::update_from_roster(&txn, current.clone(), &wanted, now).await?;
+                                desk::update_from_roster(&txn, current.clone(), &wanted, now)
+                                    .await?;
                             }
                         }
                     }

@@ -107,7 +107,10 @@ pub async fn imports_page(
         Some("too_large") => notices.push(Notice::new("error", w.too_large)),
         _ => {}
     }
-    if let Some(shown) = query.report.and_then(|id| reports.iter().find(|r| r.row.id == id)) {
+    if let Some(shown) = query
+        .report
+        .and_then(|id| reports.iter().find(|r| r.row.id == id))
+    {
         notices.push(if !shown.ok() {
             Notice::new("error", w.done_refused)
         } else if shown.row.dry_run {
@@ -177,7 +180,11 @@ async fn read_form(mut payload: Multipart) -> Option<Uploaded> {
 }
 
 /// POST /staff/imports — a multipart upload.
-pub async fn upload(req: HttpRequest, state: web::Data<AppState>, payload: Multipart) -> HttpResponse {
+pub async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: Multipart,
+) -> HttpResponse {
     let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
     let Some(form) = read_form(payload).await else {
         return see_other("/staff/imports?problem=no_file");
@@ -239,7 +246,10 @@ fn event_line(state: &AppState, locale: peitao_domain::Locale, v: &EventView) ->
                 .categories
                 .iter()
                 .find(|c| c.code.as_str() == code)
-                .map_or_else(|| code.clone(), |c| locale.pick(&c.name_zh, &c.name_en).to_owned())
+                .map_or_else(
+                    || code.clone(),
+                    |c| locale.pick(&c.name_zh, &c.name_en).to_owned(),
+                )
         })
         .collect::<Vec<_>>()
         .join(locale.pick("、", ", "));
@@ -277,7 +287,10 @@ pub async fn events_page(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
     let page = EventsPage {
         chrome: visit.chrome(),
         w,
-        lines: views.iter().map(|v| event_line(&state, visit.locale, v)).collect(),
+        lines: views
+            .iter()
+            .map(|v| event_line(&state, visit.locale, v))
+            .collect(),
     };
     render(StatusCode::OK, visit.locale, &page)
 }
@@ -316,7 +329,8 @@ pub async fn event_page(
     let notices = match flash.done.as_deref() {
         Some("invited") => vec![Notice::new(
             "success",
-            w.done_invited.replace("{n}", &flash.n.unwrap_or(0).to_string()),
+            w.done_invited
+                .replace("{n}", &flash.n.unwrap_or(0).to_string()),
         )],
         Some("attend") => vec![Notice::new("success", w.done_attend)],
         Some("cancel") => vec![Notice::new("success", w.done_cancel)],
