@@ -874,6 +874,47 @@ async fn staff_upload_a_roster_through_the_page_and_a_company_registers_for_an_e
     .await;
     assert_eq!(status, 403);
 
+    // Staff create an event through the form on /events; refusals sit next to their fields.
+    let events_page = staff.get("/events").await;
+    events_page.assert_clean();
+    let csrf = events_page.csrf();
+    let refused = staff
+        .post(
+            "/events",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("title", "表单活动"),
+                ("date", "明天"),
+                ("place", "重庆"),
+                ("zone_code", "CHENGYU"),
+                ("category_codes", "CHIP"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.field_error("date").is_some(), "{}", refused.body);
+    assert!(refused.has("value=\"表单活动\""), "what was typed is kept");
+    let created = staff
+        .post(
+            "/events",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("title", "表单活动"),
+                ("date", "2030-07-07"),
+                ("place", "重庆"),
+                ("zone_code", "CHENGYU"),
+                ("category_codes", "CHIP；EDRIVE"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let page = staff.get(created.location.as_deref().unwrap()).await;
+    assert!(
+        page.has("活动已创建") && page.has("表单活动"),
+        "{}",
+        page.body
+    );
+
     // An event, a company invited to it, which registers and cancels through the page.
     let company = firm(&app, 21, "supplier", "500112").await;
     let (_, event) = app

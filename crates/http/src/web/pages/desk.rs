@@ -12,11 +12,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::desk_words::DeskWords as W;
-use super::form::Notice;
+use super::form::{Field, Notice, place_errors};
 use super::{TokenOnly, Visit, or_answer, render, see_other};
 use crate::AppState;
 use crate::api::accounts::origin;
 use crate::api::desk::IMPORT_BODY_LIMIT;
+use crate::error::ApiError;
 use crate::service::events::{self, EventView, InviteRequest};
 use crate::service::imports::{self, FileKind, Report, Upload};
 use crate::web::layout::Chrome;
@@ -28,7 +29,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(imports_page))
             .route(web::post().to(upload)),
     )
-    .route("/events", web::get().to(events_page))
+    .service(
+        web::resource("/events")
+            .route(web::get().to(events_page))
+            .route(web::post().to(create_event)),
+    )
     .route("/events/{id}", web::get().to(event_page))
     .route("/events/{id}/invite", web::post().to(invite))
     .route("/events/{id}/attend", web::post().to(attend))
@@ -273,26 +278,112 @@ fn event_line(state: &AppState, locale: peitao_domain::Locale, v: &EventView) ->
 struct EventsPage {
     chrome: Chrome,
     w: &'static W,
+    notices: Vec<Notice>,
+    csrf_field: &'static str,
+    csrf_token: String,
+    /// The new-event form, for staff.
+    create: Vec<Field>,
+    staff: bool,
     lines: Vec<EventLine>,
 }
 
-/// GET /events — every event, upcoming first.
-pub async fn events_page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+/// What the new-event form posts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CreateForm {
+    csrf_token: String,
+    title: String,
+    date: String,
+    place: String,
+    zone_code: String,
+    category_codes: String,
+}
+
+fn create_fields(w: &'static W, form: &CreateForm) -> Vec<Field> {
+    vec![
+        Field::input("title", "text", w.title, &form.title).maxlength(200),
+        Field::input("date", "text", w.date, &form.date).hint(w.date_hint),
+        Field::input("place", "text", w.place, &form.place).maxlength(200),
+        Field::input("zone_code", "text", w.zone, &form.zone_code).hint(w.zone_hint),
+        Field::input("category_codes", "text", w.categories, &form.category_codes)
+            .hint(w.categories_hint),
+    ]
+}
+
+async fn list_page(
+    visit: &Visit<'_>,
+    me: &crate::web::session::WebUser,
+    form: &CreateForm,
+    errors: &[crate::error::FieldError],
+) -> HttpResponse {
     let w = W::for_locale(visit.locale);
-    let views = match events::list(&state, &me.auth, None, 100).await {
+    let views = match events::list(visit.state, &me.auth, None, 100).await {
         Ok(v) => v,
         Err(err) => return visit.error(&err),
     };
+    let staff = me.auth.actor.role.is_staff();
+    let mut create = if staff {
+        create_fields(w, form)
+    } else {
+        Vec::new()
+    };
+    let notices = place_errors(create.iter_mut(), errors, visit.locale)
+        .into_iter()
+        .map(|m| Notice::new("error", m))
+        .collect();
     let page = EventsPage {
         chrome: visit.chrome(),
         w,
+        notices,
+        csrf_field: CSRF_FIELD,
+        csrf_token: me.csrf_token.clone(),
+        create,
+        staff,
         lines: views
             .iter()
-            .map(|v| event_line(&state, visit.locale, v))
+            .map(|v| event_line(visit.state, visit.locale, v))
             .collect(),
     };
-    render(StatusCode::OK, visit.locale, &page)
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(status, visit.locale, &page)
+}
+
+/// GET /events — every event, upcoming first; staff also get the new-event form.
+pub async fn events_page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    list_page(&visit, &me, &CreateForm::default(), &[]).await
+}
+
+/// POST /events — staff create an event; refusals are shown next to their fields.
+pub async fn create_event(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CreateForm>,
+) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    if !visit.csrf_ok(&form.csrf_token) {
+        return visit.csrf_refused("/events");
+    }
+    let typed = peitao_domain::event::EventForm {
+        title: form.title.clone(),
+        date: form.date.clone(),
+        place: form.place.clone(),
+        zone_code: form.zone_code.clone(),
+        category_codes: form
+            .category_codes
+            .split([';', ',', '；', '，'])
+            .map(str::to_owned)
+            .collect(),
+    };
+    match events::create(&state, &me.auth, &typed, &origin(&req, &state)).await {
+        Ok(view) => see_other(&format!("/events/{}?done=created", view.event.id)),
+        Err(ApiError::Validation(errors)) => list_page(&visit, &me, &form, &errors).await,
+        Err(err) => visit.error(&err),
+    }
 }
 
 #[derive(Template)]
@@ -334,6 +425,7 @@ pub async fn event_page(
         )],
         Some("attend") => vec![Notice::new("success", w.done_attend)],
         Some("cancel") => vec![Notice::new("success", w.done_cancel)],
+        Some("created") => vec![Notice::new("success", w.done_created)],
         _ => Vec::new(),
     };
     let page = EventPage {

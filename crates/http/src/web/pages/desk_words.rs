@@ -52,5 +52,12 @@ words!(
         done_invited: "已邀请 {n} 家企业。", "{n} organizations invited.";
         done_attend: "已报名。", "You are registered.";
         done_cancel: "已取消报名。", "Your attendance is cancelled.";
+        done_created: "活动已创建，现在可以邀请企业。", "The event is created; you can invite organizations now.";
+        create_heading: "新建对接活动", "New docking event";
+        title: "活动名称", "Title";
+        date_hint: "格式 YYYY-MM-DD，例如 2027-03-15。", "Written YYYY-MM-DD, e.g. 2027-03-15.";
+        zone_hint: "经济区代码，例如 CHENGYU（成渝）、YRD（长三角）、PRD（珠三角）。", "A zone code, e.g. CHENGYU (Chengdu-Chongqing), YRD (Yangtze River Delta), PRD (Pearl River Delta).";
+        categories_hint: "零部件类别代码，用分号分隔，例如 EDRIVE.BATTERY;CHIP。", "Category codes separated by semicolons, e.g. EDRIVE.BATTERY;CHIP.";
+        create: "创建活动", "Create the event";
     }
 );
