@@ -623,6 +623,34 @@ async fn a_docking_event_from_invitation_to_report() {
             .0,
         403
     );
+    // By zone: everyone in the Chengdu-Chongqing zone, so now the Chengdu bystander too,
+    // who may then register.
+    let (_, by_zone) = app
+        .call(Method::POST, &path, Some(&staff), Some(&invite("zone")))
+        .await;
+    assert_eq!(by_zone["invited"], 1, "{by_zone}");
+    // A hand-picked list must name known organizations.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&staff),
+            Some(&json!({"by": "organizations", "organization_ids": [Uuid::nil()]})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        app.call(Method::POST, &attendance, Some(&bystander.0), None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &attendance, Some(&bystander.0), None)
+            .await
+            .0,
+        204
+    );
     // Registering twice is fine; cancelling and registering again too.
     assert_eq!(
         app.call(Method::POST, &attendance, Some(&supplier.0), None)

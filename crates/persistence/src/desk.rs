@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -300,27 +300,34 @@ pub fn event_categories(e: &event::Model) -> Vec<String> {
         .collect()
 }
 
-/// Organizations with a published capability in one of the categories (`covers` decides).
+/// Organizations with a published capability in one of the categories or beneath it.
 ///
 /// # Errors
 /// Database errors.
 pub async fn organizations_with_capability_in<C: ConnectionTrait>(
     conn: &C,
-    covers: impl Fn(&str) -> bool,
+    categories: &[String],
 ) -> StoreResult<Vec<Uuid>> {
+    if categories.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut under = Condition::any();
+    for c in categories {
+        under = under
+            .add(capability::Column::CategoryCode.eq(c.as_str()))
+            .add(capability::Column::CategoryCode.like(format!("{c}.%")));
+    }
     let rows = capability::Entity::find()
         .filter(capability::Column::Status.eq("published"))
+        .filter(under)
         .all(conn)
         .await?;
-    let set: HashSet<Uuid> = rows
-        .into_iter()
-        .filter(|c| covers(&c.category_code))
-        .map(|c| c.organization_id)
-        .collect();
-    Ok(sorted(set))
+    Ok(sorted(
+        rows.into_iter().map(|c| c.organization_id).collect(),
+    ))
 }
 
-/// Organizations sitting in one of these regions.
+/// Unsuspended organizations sitting in one of these regions.
 ///
 /// # Errors
 /// Database errors.
@@ -328,17 +335,16 @@ pub async fn organizations_in_regions<C: ConnectionTrait>(
     conn: &C,
     regions: &[String],
 ) -> StoreResult<Vec<Uuid>> {
-    let regions: HashSet<&str> = regions.iter().map(String::as_str).collect();
-    let rows = organization::Entity::find()
-        .filter(organization::Column::SuspendedAt.is_null())
-        .all(conn)
-        .await?;
-    Ok(sorted(
-        rows.into_iter()
-            .filter(|o| regions.contains(o.region_code.as_str()))
-            .map(|o| o.id)
-            .collect(),
-    ))
+    let mut set = HashSet::new();
+    for chunk in regions.chunks(500) {
+        let rows = organization::Entity::find()
+            .filter(organization::Column::SuspendedAt.is_null())
+            .filter(organization::Column::RegionCode.is_in(chunk.iter().cloned()))
+            .all(conn)
+            .await?;
+        set.extend(rows.into_iter().map(|o| o.id));
+    }
+    Ok(sorted(set))
 }
 
 /// Both parties of approved matches whose need or capability is in the categories.

@@ -254,9 +254,7 @@ pub async fn invite(
     let now = Utc::now();
     let txn = begin(state).await?;
     let chosen: Vec<Uuid> = match by {
-        InviteBy::Category => {
-            desk::organizations_with_capability_in(&txn, covers_fn(&categories)).await?
-        }
+        InviteBy::Category => desk::organizations_with_capability_in(&txn, &categories).await?,
         InviteBy::Zone => {
             let regions: Vec<String> = state
                 .reference
