@@ -18,13 +18,12 @@ use crate::locale::request_locale;
 use crate::service::events::{self, EventView, InviteRequest};
 use crate::service::imports::{self, FileKind, Report, Upload};
 
-/// The largest roster accepted: larger than the app's JSON limit, on this route only.
-pub const IMPORT_BODY_LIMIT: usize = 5 * 1024 * 1024;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Registers the desk routes; the import route alone takes bodies up to `import_limit` bytes
+/// (`server.import_limit_bytes`), larger than the app's `server.body_limit_bytes`.
+pub fn routes(cfg: &mut web::ServiceConfig, import_limit: usize) {
     cfg.service(
         web::resource("/imports/organizations")
-            .app_data(web::PayloadConfig::new(IMPORT_BODY_LIMIT))
+            .app_data(web::PayloadConfig::new(import_limit))
             .route(web::post().to(import)),
     )
     .service(list_imports)

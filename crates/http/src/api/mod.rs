@@ -17,7 +17,8 @@ pub mod page;
 mod reference;
 mod staff;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// `import_limit` is the body limit of the roster import route (larger than the app's).
+pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
     cfg.service(
         web::scope("/api/v1")
             .service(reference::categories)
@@ -51,6 +52,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(needs::routes)
             .configure(matches::routes)
             .configure(lifecycle::routes)
-            .configure(desk::routes),
+            .configure(|cfg| desk::routes(cfg, import_limit)),
     );
 }

@@ -16,7 +16,6 @@ use super::form::{Field, Notice, place_errors};
 use super::{TokenOnly, Visit, or_answer, render, see_other};
 use crate::AppState;
 use crate::api::accounts::origin;
-use crate::api::desk::IMPORT_BODY_LIMIT;
 use crate::error::ApiError;
 use crate::service::events::{self, EventView, InviteRequest};
 use crate::service::imports::{self, FileKind, Report, Upload};
@@ -149,7 +148,7 @@ struct Uploaded {
     too_large: bool,
 }
 
-async fn read_form(mut payload: Multipart) -> Option<Uploaded> {
+async fn read_form(mut payload: Multipart, limit: usize) -> Option<Uploaded> {
     let mut out = Uploaded::default();
     while let Some(item) = payload.next().await {
         let mut field = item.ok()?;
@@ -168,7 +167,7 @@ async fn read_form(mut payload: Multipart) -> Option<Uploaded> {
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.ok()?;
-            if data.len() + chunk.len() > IMPORT_BODY_LIMIT {
+            if data.len() + chunk.len() > limit {
                 out.too_large = true;
                 return Some(out);
             }
@@ -191,7 +190,7 @@ pub async fn upload(
     payload: Multipart,
 ) -> HttpResponse {
     let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
-    let Some(form) = read_form(payload).await else {
+    let Some(form) = read_form(payload, state.config.import_limit_bytes).await else {
         return see_other("/staff/imports?problem=no_file");
     };
     if form.too_large {

@@ -25,7 +25,7 @@ words!(
         field: "字段", "Field";
         message: "说明", "Message";
         no_file: "请选择要上传的 CSV 或 XLSX 文件。", "Choose a CSV or XLSX file to upload.";
-        too_large: "文件超过 5 MiB。", "The file is larger than 5 MiB.";
+        too_large: "文件超过允许的大小。", "The file is larger than allowed.";
         done_ok: "导入完成。", "The roster was imported.";
         done_trial: "试运行完成，未写入任何内容。", "Dry run done; nothing was written.";
         done_refused: "名单中有错误，未导入任何内容，见下方列表。", "The roster has errors and nothing was imported; see the list below.";
