@@ -13,6 +13,7 @@ mod m20261125_000007_matches;
 mod m20261125_000008_search;
 mod m20261125_000009_lifecycle;
 mod m20261125_000010_attachments;
+mod m20261125_000011_desk;
 mod util;
 
 /// Every migration, oldest first.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_search::Migration),
             Box::new(m20261125_000009_lifecycle::Migration),
             Box::new(m20261125_000010_attachments::Migration),
+            Box::new(m20261125_000011_desk::Migration),
         ]
     }
 }

@@ -55,47 +55,8 @@ async fn every_role_gets_the_status_the_policy_promises() {
     )
     .await;
 
-    // One file on each posting, for the attachment rows.
-    let boundary = "permissions-boundary";
-    let pdf_form = || {
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 x\r\n--{boundary}--\r\n"
-        )
-    };
-    let upload = |path: String, token: Option<String>| {
-        let app = &app;
-        let body = pdf_form();
-        async move {
-            let mut req = app
-                .client
-                .post(app.url(&path))
-                .header(
-                    "Content-Type",
-                    format!("multipart/form-data; boundary={boundary}"),
-                )
-                .body(body);
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            let res = req.send().await.unwrap();
-            let status = res.status().as_u16();
-            let body: serde_json::Value = res.json().await.unwrap_or_default();
-            (status, body)
-        }
-    };
-    let capability_files = format!("/api/v1/capabilities/{capability}/attachments");
-    let need_files = format!("/api/v1/needs/{need}/attachments");
-    let (status, on_capability) = upload(capability_files.clone(), Some(supplier.clone())).await;
-    assert_eq!(status, 201, "{on_capability}");
-    let (status, on_need) = upload(need_files.clone(), Some(oem.clone())).await;
-    assert_eq!(status, 201, "{on_need}");
-    let (on_capability, on_need) = (
-        on_capability["id"].as_str().unwrap(),
-        on_need["id"].as_str().unwrap(),
-    );
-
-    // The supplier's capability and the OEM's need are a proposed match: the lifecycle rows (the
-    // last ones) walk it from proposal to confirmed intention, each row as every caller in turn.
+    // The supplier's capability and the OEM's need are a proposed match: the lifecycle rows walk
+    // it from proposal to confirmed intention, each row as every caller in turn.
     let (status, listed) = app
         .call(
             Method::GET,
@@ -107,8 +68,16 @@ async fn every_role_gets_the_status_the_policy_promises() {
     assert_eq!(status, 200, "{listed}");
     let m = listed["items"][0]["id"]
         .as_str()
-        .expect(&listed.to_string())
+        .unwrap_or_else(|| panic!("{listed}"))
         .to_owned();
+    // A docking event in the capability's category, for the event rows.
+    let event = posted(
+        "/api/v1/events",
+        staff.clone(),
+        serde_json::json!({"title": "芯片对接会", "date": "2030-05-20", "place": "重庆",
+            "zone_code": "CHENGYU", "category_codes": ["CHIP"]}),
+    )
+    .await;
     let none = || Some(serde_json::json!({}));
     let yes = || Some(serde_json::json!({"interested": true}));
 
@@ -212,38 +181,6 @@ async fn every_role_gets_the_status_the_policy_promises() {
             None,
             [401, 403, 200, 403, 200, 200],
         ),
-        // A published capability's files: any signed-in user. A need's: its OEM and staff (and
-        // suppliers with an approved match, of which there is none here).
-        (
-            Method::GET,
-            capability_files.clone(),
-            None,
-            [401, 200, 200, 200, 200, 200],
-        ),
-        (
-            Method::GET,
-            need_files.clone(),
-            None,
-            [401, 403, 403, 200, 200, 200],
-        ),
-        (
-            Method::GET,
-            format!("/api/v1/attachments/{on_capability}"),
-            None,
-            [401, 200, 200, 200, 200, 200],
-        ),
-        (
-            Method::GET,
-            format!("/api/v1/attachments/{on_need}"),
-            None,
-            [401, 403, 403, 200, 200, 200],
-        ),
-        (
-            Method::DELETE,
-            format!("/api/v1/attachments/{missing}"),
-            None,
-            [401, 404, 404, 404, 404, 404],
-        ),
         (
             Method::GET,
             "/api/v1/moderation/matches".into(),
@@ -328,6 +265,83 @@ async fn every_role_gets_the_status_the_policy_promises() {
             None,
             [401, 200, 200, 200, 200, 200],
         ),
+        // The association desk: imports and event management are staff's; events are for all
+        // signed-in users; attendance is an eligible (invited or verified) company's.
+        (
+            Method::POST,
+            "/api/v1/imports/organizations?dry_run=true".into(),
+            none(),
+            [401, 403, 403, 403, 400, 400],
+        ),
+        (
+            Method::GET,
+            "/api/v1/imports".into(),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/imports/{missing}"),
+            None,
+            [401, 403, 403, 403, 404, 404],
+        ),
+        (
+            Method::POST,
+            "/api/v1/events".into(),
+            Some(
+                serde_json::json!({"title": "对接会", "date": "2030-06-01", "place": "成都",
+                "zone_code": "CHENGYU", "category_codes": ["CHIP.MCU"]}),
+            ),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        (
+            Method::GET,
+            "/api/v1/events".into(),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/events/{event}"),
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/events/{missing}"),
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/events/{event}/invitations"),
+            Some(serde_json::json!({"by": "category"})),
+            [401, 403, 403, 403, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/events/{event}/attendance"),
+            None,
+            [401, 403, 200, 403, 403, 403],
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/events/{event}/attendance"),
+            None,
+            [401, 403, 204, 204, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/events/{event}/report"),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organizations/{missing}/flag"),
+            Some(serde_json::json!({"kind": "spam", "note": "群发广告"})),
+            [401, 403, 403, 403, 404, 404],
+        ),
         // No quote was given on this match (the supplier's yes carried none): its files are not there.
         (
             Method::GET,
@@ -347,12 +361,6 @@ async fn every_role_gets_the_status_the_policy_promises() {
             None,
             [401, 403, 403, 403, 200, 200],
         ),
-        (
-            Method::POST,
-            format!("/api/v1/organizations/{missing}/flag"),
-            Some(serde_json::json!({"kind": "spam", "note": "群发广告"})),
-            [401, 403, 403, 403, 404, 404],
-        ),
     ];
     let mut failures = Vec::new();
     for (method, path, body, expected) in &rows {
@@ -368,38 +376,6 @@ async fn every_role_gets_the_status_the_policy_promises() {
             if got != *want {
                 failures.push(format!(
                     "{method} {path} as {who}: expected {want}, got {got}"
-                ));
-            }
-        }
-    }
-    // Uploads (multipart): the posting's own verified members only; staff do not post for a company.
-    let uploads: [(&String, [u16; 6]); 2] = [
-        (&capability_files, [401, 403, 201, 403, 403, 403]),
-        (&need_files, [401, 403, 403, 201, 403, 403]),
-    ];
-    for (path, expected) in uploads {
-        for ((who, token), want) in callers.iter().zip(expected) {
-            let (got, _) = upload(path.clone(), token.map(str::to_owned)).await;
-            if got != want {
-                failures.push(format!(
-                    "POST {path} (multipart) as {who}: expected {want}, got {got}"
-                ));
-            }
-        }
-    }
-    // Deleting: the posting's verified members and staff; others who see it get 403. Each row
-    // runs in caller order, so after the member's 204 everyone gets 404.
-    let deletes: [(&str, [u16; 6]); 2] = [
-        (on_capability, [401, 403, 204, 404, 404, 404]),
-        (on_need, [401, 403, 403, 204, 404, 404]),
-    ];
-    for (id, expected) in deletes {
-        let path = format!("/api/v1/attachments/{id}");
-        for ((who, token), want) in callers.iter().zip(expected) {
-            let (got, _) = app.call(Method::DELETE, &path, *token, None).await;
-            if got != want {
-                failures.push(format!(
-                    "DELETE {path} as {who}: expected {want}, got {got}"
                 ));
             }
         }

@@ -129,8 +129,18 @@ pub enum Action {
     ConfirmIntention,
     /// `GET /audit`.
     ViewAudit,
-    /// `POST /imports/organizations`.
+    /// `POST /imports/organizations`, `GET /imports` and `GET /imports/{id}`.
     ImportRoster,
+    /// Docking events: `POST /events`, `POST /events/{id}/invitations`, `GET /events/{id}/report`.
+    ManageEvents,
+    /// `GET /events` and `GET /events/{id}`: every signed-in user.
+    ViewEvents,
+    /// `POST`/`DELETE /events/{id}/attendance` for `organization_id`, the actor's organization.
+    /// `eligible`: the organization was invited to the event, or is verified by the association.
+    AttendEvent {
+        organization_id: OrganizationId,
+        eligible: bool,
+    },
     /// `GET /analytics/*`, CSV exports included.
     ViewAnalytics,
     /// Looking at and retrying mail the outbox gave up on.
@@ -173,9 +183,10 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Decision {
         return Decision::Deny(Reason::NotLoggedIn);
     };
     match action {
-        Action::ReadOwnAccount | Action::EditOwnAccount | Action::ReadNotifications => {
-            Decision::Allow
-        }
+        Action::ReadOwnAccount
+        | Action::EditOwnAccount
+        | Action::ReadNotifications
+        | Action::ViewEvents => Decision::Allow,
 
         Action::VerifyOrganization
         | Action::SuspendOrganization
@@ -183,6 +194,7 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Decision {
         | Action::ConfirmIntention
         | Action::ViewAudit
         | Action::ImportRoster
+        | Action::ManageEvents
         | Action::ViewAnalytics
         | Action::ManageDeadMail => allow_if(actor.role.is_staff()),
 
@@ -287,6 +299,14 @@ pub fn decide(actor: Option<&Actor>, action: Action) -> Decision {
             actor,
             !actor.role.is_staff() && actor.is_member_of(organization_id),
         ),
+        // Attendance is a company's commitment: staff run the event, they do not attend it.
+        Action::AttendEvent {
+            organization_id,
+            eligible,
+        } => act_if(
+            actor,
+            !actor.role.is_staff() && eligible && actor.is_member_of(organization_id),
+        ),
     }
 }
 
@@ -384,6 +404,7 @@ mod tests {
         let view_match = |supplier_organization_id, oem_organization_id, approved| ViewMatch { supplier_organization_id, oem_organization_id, approved };
         let cap_files = |owner_organization_id, public| ViewCapabilityAttachments { owner_organization_id, public };
         let need_files = |owner_organization_id, approved_match| ViewNeedAttachments { owner_organization_id, approved_match };
+        let attend = |organization_id, eligible| AttendEvent { organization_id, eligible };
         vec![
             //                                                   anon  sup   sup   sup   oem   oem   oem   staff admin
             //                                                         memb  owner new   memb  owner new
@@ -452,6 +473,12 @@ mod tests {
 
             (ViewAudit,                                          [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
             (ImportRoster,                                       [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+            (ManageEvents,                                       [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
+            (ViewEvents,                                         [L,   Y,    Y,    Y,    Y,    Y,    Y,    Y,    Y]),
+            (attend(S, true),                                    [L,   Y,    Y,    V,    N,    N,    N,    N,    N]),
+            (attend(S, false),                                   [L,   N,    N,    N,    N,    N,    N,    N,    N]),
+            (attend(O, true),                                    [L,   N,    N,    N,    Y,    Y,    V,    N,    N]),
+            (attend(X, true),                                    [L,   N,    N,    N,    N,    N,    N,    N,    N]),
             (ViewAnalytics,                                      [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
             (ManageDeadMail,                                     [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
             (DeactivateUser { target_role: Role::Supplier },     [L,   N,    N,    N,    N,    N,    N,    Y,    Y]),
@@ -518,13 +545,16 @@ mod tests {
                 ViewCapabilityAttachments { .. } => 28,
                 ViewNeedAttachments { .. } => 29,
                 DeleteAttachment { .. } => 30,
+                ManageEvents => 31,
+                ViewEvents => 32,
+                AttendEvent { .. } => 33,
             }
         }
         let covered: std::collections::BTreeSet<usize> = matrix()
             .into_iter()
             .map(|(action, _)| index(action))
             .collect();
-        let missing: Vec<usize> = (0..31).filter(|i| !covered.contains(i)).collect();
+        let missing: Vec<usize> = (0..34).filter(|i| !covered.contains(i)).collect();
         assert!(
             missing.is_empty(),
             "actions without a matrix row: {missing:?}"

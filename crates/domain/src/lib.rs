@@ -8,6 +8,7 @@ pub mod category_code;
 pub mod credit_code;
 pub mod csv_safe;
 pub mod email;
+pub mod event;
 pub mod ids;
 pub mod invalid;
 pub mod lifecycle;
@@ -18,6 +19,7 @@ pub mod organization;
 pub mod phone;
 pub mod reference;
 pub mod region_code;
+pub mod roster;
 pub mod search;
 pub mod user;
 

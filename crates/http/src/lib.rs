@@ -36,6 +36,8 @@ pub struct HttpConfig {
     /// How the platform is reached from outside (links in mails and pages).
     pub public_url: String,
     pub body_limit_bytes: usize,
+    /// Largest roster upload (the import routes only).
+    pub import_limit_bytes: usize,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     pub shutdown_timeout: Duration,
@@ -94,6 +96,7 @@ pub fn app(
     >,
 > {
     let body_limit = state.config.body_limit_bytes;
+    let import_limit = state.config.import_limit_bytes;
     App::new()
         .app_data(aweb::Data::new(state))
         .app_data(extract::json_config(body_limit))
@@ -103,7 +106,7 @@ pub fn app(
         .service(ops::healthz)
         .service(ops::readyz)
         .service(ops::metrics)
-        .configure(api::configure)
+        .configure(move |cfg| api::configure(cfg, import_limit))
         .configure(web::configure)
         .default_service(aweb::to(not_found))
         .wrap(from_fn(middleware::localize_problems))

@@ -49,6 +49,16 @@ pub enum MailContent {
         counterpart_name: String,
         link: String,
     },
+    /// Staff invited the reader's organization to a docking event (线下对接活动).
+    EventInvitation {
+        display_name: String,
+        organization_name: String,
+        event_title: String,
+        /// The day, as the reader should see it (`2027-03-15`).
+        date_label: String,
+        place: String,
+        link: String,
+    },
     /// The daily digest of notifications for someone who chose daily mail.
     Digest {
         display_name: String,
@@ -78,11 +88,12 @@ pub enum MailKind {
     MutualInterest,
     IntentionRecorded,
     NeedChanged,
+    EventInvitation,
     Digest,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 8] = [
+    pub const ALL: [MailKind; 9] = [
         MailKind::VerifyEmail,
         MailKind::PasswordReset,
         MailKind::Invitation,
@@ -90,6 +101,7 @@ impl MailKind {
         MailKind::MutualInterest,
         MailKind::IntentionRecorded,
         MailKind::NeedChanged,
+        MailKind::EventInvitation,
         MailKind::Digest,
     ];
 
@@ -104,6 +116,7 @@ impl MailKind {
             MailKind::MutualInterest => "mutual_interest",
             MailKind::IntentionRecorded => "intention_recorded",
             MailKind::NeedChanged => "need_changed",
+            MailKind::EventInvitation => "event_invitation",
             MailKind::Digest => "digest",
         }
     }
@@ -143,6 +156,7 @@ impl MailContent {
             MailContent::MutualInterest { .. } => MailKind::MutualInterest,
             MailContent::IntentionRecorded { .. } => MailKind::IntentionRecorded,
             MailContent::NeedChanged { .. } => MailKind::NeedChanged,
+            MailContent::EventInvitation { .. } => MailKind::EventInvitation,
             MailContent::Digest { .. } => MailKind::Digest,
         }
     }
@@ -157,7 +171,8 @@ impl MailContent {
             | MailContent::MatchApproved { link, .. }
             | MailContent::MutualInterest { link, .. }
             | MailContent::IntentionRecorded { link, .. }
-            | MailContent::NeedChanged { link, .. } => Some(link),
+            | MailContent::NeedChanged { link, .. }
+            | MailContent::EventInvitation { link, .. } => Some(link),
             MailContent::Digest { .. } => None,
         }
     }
@@ -266,6 +281,26 @@ impl MailContent {
                 },
                 Locale::En,
             ) => format!("{counterpart_name} changed the need \"{need_title}\"."),
+            (
+                MailContent::EventInvitation {
+                    event_title,
+                    date_label,
+                    place,
+                    ..
+                },
+                Locale::ZhCn,
+            ) => format!("行业协会邀请贵公司参加{date_label}在{place}举办的「{event_title}」。"),
+            (
+                MailContent::EventInvitation {
+                    event_title,
+                    date_label,
+                    place,
+                    ..
+                },
+                Locale::En,
+            ) => format!(
+                "The association invites your company to \"{event_title}\" on {date_label} at {place}."
+            ),
             (MailContent::Digest { items, .. }, Locale::ZhCn) => {
                 format!("您有 {} 条新通知。", items.len())
             }
@@ -294,6 +329,7 @@ mod tests {
                 "mutual_interest",
                 "intention_recorded",
                 "need_changed",
+                "event_invitation",
                 "digest"
             ]
         );

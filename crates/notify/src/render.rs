@@ -71,6 +71,8 @@ macro_rules! mail_templates {
             mail_templates!(@struct TextEn, $text_en, "none", $($field: $ty),*);
             mail_templates!(@struct HtmlEn, $html_en, "html", $($field: $ty),*);
 
+            // A mail about an event shows six values; the arguments mirror the template's fields.
+            #[allow(clippy::too_many_arguments)]
             pub(super) fn render<'a>(
                 locale: Locale,
                 frame: &'a Frame<'a>,
@@ -214,6 +216,25 @@ mail_templates! {
         "mail/need_changed/body.en.html"
     ]
 
+    event_invitation (EventInvitation) {
+        display_name: &'a str,
+        organization_name: &'a str,
+        event_title: &'a str,
+        date_label: &'a str,
+        place: &'a str,
+        link: &'a str,
+    }
+    zh: [
+        "mail/event_invitation/subject.zh-CN.txt",
+        "mail/event_invitation/body.zh-CN.txt",
+        "mail/event_invitation/body.zh-CN.html"
+    ]
+    en: [
+        "mail/event_invitation/subject.en.txt",
+        "mail/event_invitation/body.en.txt",
+        "mail/event_invitation/body.en.html"
+    ]
+
     digest (Digest) {
         display_name: &'a str,
         items: &'a [DigestLine<'a>],
@@ -326,6 +347,23 @@ pub fn render(
             display_name,
             need_title,
             counterpart_name,
+            link,
+        ),
+        MailContent::EventInvitation {
+            display_name,
+            organization_name,
+            event_title,
+            date_label,
+            place,
+            link,
+        } => event_invitation::render(
+            locale,
+            frame,
+            display_name,
+            organization_name,
+            event_title,
+            date_label,
+            place,
             link,
         ),
         MailContent::Digest {
@@ -464,6 +502,14 @@ mod tests {
                 counterpart_name: company.into(),
                 link: link("/needs/5"),
             },
+            MailContent::EventInvitation {
+                display_name: name.into(),
+                organization_name: company.into(),
+                event_title: title.into(),
+                date_label: "2027-03-15".into(),
+                place: company.into(),
+                link: link("/events/6"),
+            },
             MailContent::Digest {
                 display_name: name.into(),
                 items: vec![
@@ -596,6 +642,7 @@ mod tests {
                         | MailKind::MutualInterest
                         | MailKind::IntentionRecorded
                         | MailKind::NeedChanged
+                        | MailKind::EventInvitation
                 );
                 if names_someone {
                     assert!(mail.subject.contains(hostile), "{what}: {}", mail.subject);

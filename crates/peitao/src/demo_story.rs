@@ -113,7 +113,7 @@ pub async fn play(state: &AppState, logins: &DemoLogins) -> anyhow::Result<Story
             unit: ctx.need.unit.clone(),
             ..Default::default()
         };
-        engagement::record_intention(state, &oem, ctx.row.id, &intention, &origin)
+        engagement::record_intention(state, &oem, ctx.row.id, &intention, None, &origin)
             .await
             .map_err(api)?;
         if story.mutual < CARRIED {

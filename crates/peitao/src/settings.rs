@@ -95,6 +95,8 @@ pub struct ServerSettings {
     pub port: u16,
     pub public_url: String,
     pub body_limit_bytes: usize,
+    /// Largest roster upload; only the import routes accept more than `body_limit_bytes`.
+    pub import_limit_bytes: usize,
     pub shutdown_timeout_secs: u64,
     pub workers: usize,
     pub trust_forwarded_for: bool,
@@ -326,6 +328,9 @@ impl Settings {
         }
         if self.server.body_limit_bytes < 1024 {
             return fail("server.body_limit_bytes", "must be at least 1024");
+        }
+        if self.server.import_limit_bytes < 1024 {
+            return fail("server.import_limit_bytes", "must be at least 1024");
         }
         if !(self.database.url.starts_with("sqlite:")
             || self.database.url.starts_with("postgres://")

@@ -84,6 +84,7 @@ pub async fn app_state(
         config: Arc::new(HttpConfig {
             public_url: settings.server.public_url.clone(),
             body_limit_bytes: settings.server.body_limit_bytes,
+            import_limit_bytes: settings.server.import_limit_bytes,
             workers: settings.server.workers,
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
             trust_forwarded_for: settings.server.trust_forwarded_for,

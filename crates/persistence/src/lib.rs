@@ -7,6 +7,7 @@ pub mod audit;
 pub mod blobs;
 pub mod capabilities;
 mod db;
+pub mod desk;
 pub mod entities;
 mod error;
 pub mod lifecycle;

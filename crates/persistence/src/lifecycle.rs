@@ -240,6 +240,8 @@ pub struct NewIntention {
     pub unit: Option<String>,
     pub expected_start: Option<NaiveDate>,
     pub note: Option<String>,
+    /// The docking event where it was agreed, if any.
+    pub event_id: Option<Uuid>,
 }
 
 /// Records the match's intention; a dismissed one is replaced (one row per match).
@@ -278,6 +280,7 @@ pub async fn record_intention<C: ConnectionTrait>(
     active.unit = Set(new.unit);
     active.expected_start = Set(new.expected_start);
     active.note = Set(new.note);
+    active.event_id = Set(new.event_id);
     active.status = Set(peitao_domain::lifecycle::IntentionStatus::Recorded
         .as_str()
         .to_owned());

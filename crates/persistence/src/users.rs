@@ -297,6 +297,8 @@ pub struct NewMember {
     pub role: Role,
     pub locale: Locale,
     pub organization_id: Uuid,
+    /// The first person to join an organization created by staff (a roster import) owns it.
+    pub owner: bool,
 }
 
 /// Creates an invited member; the invitation mail proved the address, so it is verified.
@@ -323,7 +325,9 @@ pub async fn create_member<C: ConnectionTrait>(
         email_frequency: Set(EmailFrequency::Instant.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
-        org_role: Set(Some("member".to_owned())),
+        org_role: Set(Some(
+            if member.owner { "owner" } else { "member" }.to_owned(),
+        )),
         deactivated_at: Set(None),
     }
     .insert(conn)

@@ -134,7 +134,7 @@ async fn interest(
     Ok(HttpResponse::Ok().json(MatchBody::from(&view)))
 }
 
-/// A party records an intention `{annual_volume?, unit?, expected_start?, note?}`: 201.
+/// A party records an intention `{annual_volume?, unit?, expected_start?, note?, event_id?}`: 201.
 #[post("/matches/{id}/intention")]
 async fn record_intention(
     state: web::Data<AppState>,
@@ -144,9 +144,16 @@ async fn record_intention(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let form = engagement::intention_form(&body)?;
-    let saved =
-        engagement::record_intention(&state, &user, id.into_inner(), &form, &origin(&req, &state))
-            .await?;
+    let event_id = engagement::intention_event(&body)?;
+    let saved = engagement::record_intention(
+        &state,
+        &user,
+        id.into_inner(),
+        &form,
+        event_id,
+        &origin(&req, &state),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(IntentionBody::from(&saved)))
 }
 

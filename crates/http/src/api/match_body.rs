@@ -118,6 +118,8 @@ pub struct IntentionBody {
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The docking event where it was agreed, if any.
+    pub event_id: Option<Uuid>,
 }
 
 impl From<&intention::Model> for IntentionBody {
@@ -138,6 +140,7 @@ impl From<&intention::Model> for IntentionBody {
             decided_at: i.decided_at,
             created_at: i.created_at,
             updated_at: i.updated_at,
+            event_id: i.event_id,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod analytics;
 mod attachments;
 mod capabilities;
+pub mod desk;
 mod lifecycle;
 pub mod match_body;
 mod matches;
@@ -18,7 +19,8 @@ pub mod page;
 mod reference;
 mod staff;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// `import_limit` is the body limit of the roster import route (larger than the app's).
+pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
     cfg.service(
         web::scope("/api/v1")
             .service(reference::categories)
@@ -53,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(matches::routes)
             .configure(lifecycle::routes)
             .configure(attachments::routes)
-            .configure(analytics::routes),
+            .configure(analytics::routes)
+            .configure(|cfg| desk::routes(cfg, import_limit)),
     );
 }

@@ -266,6 +266,32 @@ pub fn intention_form(body: &Value) -> Result<IntentionForm, ApiError> {
     }
 }
 
+/// The docking event an intention body names (`event_id`), if any.
+///
+/// # Errors
+/// 422 when `event_id` is not a UUID.
+pub fn intention_event(body: &Value) -> Result<Option<Uuid>, ApiError> {
+    match body.get("event_id") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Uuid::parse_str(s.trim())
+            .map(Some)
+            .map_err(|_| unknown_event()),
+        Some(_) => Err(unknown_event()),
+    }
+}
+
+fn unknown_event() -> ApiError {
+    ApiError::invalid(
+        "event_id",
+        &peitao_domain::Invalid::new(
+            "event_id.unknown",
+            "没有这个对接活动。",
+            "There is no such docking event.",
+        ),
+    )
+}
+
 /// The side the caller speaks for on this match, once they may act for it.
 fn acting_side(ctx: &MatchContext, caller: &AuthUser, intention: bool) -> Result<Side, ApiError> {
     ctx.ensure_visible(caller)?;
@@ -432,11 +458,19 @@ pub async fn record_intention(
     caller: &AuthUser,
     id: Uuid,
     form: &IntentionForm,
+    event_id: Option<Uuid>,
     origin: &Origin,
 ) -> Result<intention::Model, ApiError> {
     let now = Utc::now();
     let fields = lifecycle::parse_intention(form, china_today(now)).map_err(|r| refused(r, ""))?;
     let txn = begin(state).await?;
+    if let Some(event) = event_id
+        && peitao_persistence::desk::event(&txn, event)
+            .await?
+            .is_none()
+    {
+        return Err(unknown_event());
+    }
     let mut ctx = MatchContext::lock(&txn, id).await?;
     let side = acting_side(&ctx, caller, true)?;
     ctx.state().record_intention().map_err(|e| conflict(&e))?;
@@ -450,6 +484,7 @@ pub async fn record_intention(
             unit: fields.unit,
             expected_start: fields.expected_start,
             note: fields.note,
+            event_id,
         },
         now,
     )
@@ -461,7 +496,7 @@ pub async fn record_intention(
             "intention.record",
             "match",
             Some(id.to_string()),
-            json!({"side": side.as_str(), "intention": saved.id,
+            json!({"side": side.as_str(), "intention": saved.id, "event": event_id,
                    "from": ctx.intention.as_ref().map(|i| i.status.clone()), "to": saved.status}),
             &origin.ip,
         ),

@@ -185,6 +185,11 @@ pub async fn accept(
     let hash = password::hash(input.password, state.config.auth.hash_cost)
         .await
         .map_err(|_| ApiError::Internal)?;
+    // An organization staff created from a roster has nobody yet: its first member owns it.
+    let owner = users::members(&txn, org.id)
+        .await?
+        .iter()
+        .all(|u| u.deactivated_at.is_some());
     let member = users::NewMember {
         email,
         display_name: display_name.unwrap_or_default(),
@@ -192,6 +197,7 @@ pub async fn accept(
         role,
         locale: origin.locale,
         organization_id: org.id,
+        owner,
     };
     let user = match users::create_member(&txn, member, now).await {
         Ok(u) => u,

@@ -7,6 +7,8 @@ pub mod attachments;
 pub mod capabilities;
 pub mod digest;
 pub mod engagement;
+pub mod events;
+pub mod imports;
 pub mod mailing;
 pub mod match_context;
 pub mod match_views;

@@ -44,6 +44,7 @@ struct AccountPage {
     fields: Vec<Field>,
     /// Links to the match lifecycle pages this account uses.
     lw: &'static super::lifecycle_words::LifecycleWords,
+    dw: &'static super::desk_words::DeskWords,
     staff: bool,
 }
 
@@ -172,6 +173,7 @@ async fn page(
         company,
         fields,
         lw: super::lifecycle_words::LifecycleWords::for_locale(visit.locale),
+        dw: super::desk_words::DeskWords::for_locale(visit.locale),
         staff: me.auth.actor.role.is_staff(),
     };
     render(status, visit.locale, &page)

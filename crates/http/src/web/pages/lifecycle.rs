@@ -651,9 +651,10 @@ pub async fn record_intention(
         expected_start: some(&form.expected_start),
         note: some(&form.note),
     };
-    let result = engagement::record_intention(&state, &me.auth, id, &typed, &origin(&req, &state))
-        .await
-        .map(|_| ());
+    let result =
+        engagement::record_intention(&state, &me.auth, id, &typed, None, &origin(&req, &state))
+            .await
+            .map(|_| ());
     after_post(
         &visit,
         &me,

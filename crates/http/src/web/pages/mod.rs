@@ -9,6 +9,8 @@ mod catalog_words;
 mod desk;
 mod desk_words;
 mod directory;
+mod figures;
+mod figures_words;
 mod form;
 mod lifecycle;
 mod lifecycle_words;
@@ -74,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .configure(lifecycle::routes)
     .configure(desk::routes)
+    .configure(figures::routes)
     .route("/needs/{id}/matches", web::get().to(matches::of_need))
     .route(
         "/capabilities/{id}/matches",
