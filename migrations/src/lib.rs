@@ -14,6 +14,7 @@ mod m20261125_000008_search;
 mod m20261125_000009_lifecycle;
 mod m20261125_000010_attachments;
 mod m20261125_000011_desk;
+mod m20261125_000012_desk_indexes;
 mod util;
 
 /// Every migration, oldest first.
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_lifecycle::Migration),
             Box::new(m20261125_000010_attachments::Migration),
             Box::new(m20261125_000011_desk::Migration),
+            Box::new(m20261125_000012_desk_indexes::Migration),
         ]
     }
 }

@@ -247,7 +247,7 @@ proptest! {
             })
             .map(|(_, owner, _)| *owner)
             .collect();
-        prop_assert_eq!(index.suppliers_related_in(&n.category, &slots).unwrap(), suppliers.len());
+        prop_assert_eq!(index.suppliers_related_in(std::slice::from_ref(&n.category), &slots).unwrap(), vec![suppliers.len()]);
     }
 }
 

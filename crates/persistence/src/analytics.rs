@@ -101,3 +101,43 @@ pub async fn open_needs_into<C: ConnectionTrait>(
             .await?,
     )
 }
+
+/// How many open needs of unsuspended automakers are delivered into one of `regions`, per category.
+///
+/// # Errors
+/// Database errors.
+pub async fn open_need_counts_into<C: ConnectionTrait>(
+    conn: &C,
+    regions: &[String],
+) -> StoreResult<Vec<(String, i64)>> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        category_code: String,
+        n: i64,
+    }
+    if regions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (n, o) = (need::Entity, organization::Entity);
+    let query = Query::select()
+        .column((n, need::Column::CategoryCode))
+        .expr_as(Expr::col((n, need::Column::Id)).count(), "n")
+        .from(n)
+        .inner_join(
+            o,
+            Expr::col((o, organization::Column::Id)).equals((n, need::Column::OrganizationId)),
+        )
+        .and_where(Expr::col((n, need::Column::Status)).eq("open"))
+        .and_where(Expr::col((o, organization::Column::SuspendedAt)).is_null())
+        .and_where(Expr::col((n, need::Column::DeliveryRegionCode)).is_in(regions.iter().cloned()))
+        .group_by_col((n, need::Column::CategoryCode))
+        .to_owned();
+    Ok(
+        Count::find_by_statement(conn.get_database_backend().build(&query))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| (c.category_code, c.n))
+            .collect(),
+    )
+}

@@ -147,26 +147,33 @@ pub async fn gaps(
 ) -> Result<ZoneGaps, ApiError> {
     caller.authorize(Action::ViewAnalytics)?;
     let (zone, regions) = zone_of(state, zone)?;
-    let open_rows = rows::open_needs_into(state.db.conn(), &codes(&regions)).await?;
-    let mut demand: HashMap<&str, u64> = HashMap::new();
-    for row in &open_rows {
-        *demand.entry(row.category_code.as_str()).or_default() += 1;
-    }
-    let gaps = state.matcher.read(|index| {
+    let demand: HashMap<String, u64> =
+        rows::open_need_counts_into(state.db.conn(), &codes(&regions))
+            .await?
+            .into_iter()
+            .map(|(category, n)| (category, u64::try_from(n).unwrap_or(0)))
+            .collect();
+    let categories: Vec<CategoryCode> = state
+        .reference
+        .categories
+        .iter()
+        .map(|c| c.code.clone())
+        .collect();
+    let supply = state.matcher.read(|index| {
         let slots = index.region_slots(&regions);
-        state
-            .reference
-            .categories
-            .iter()
-            .map(|c| Gap {
-                category: c.code.as_str().to_owned(),
-                open_needs: demand.get(c.code.as_str()).copied().unwrap_or(0),
-                local_suppliers: index
-                    .suppliers_related_in(&c.code, &slots)
-                    .map_or(0, |n| u64::try_from(n).unwrap_or(u64::MAX)),
-            })
-            .collect()
+        index
+            .suppliers_related_in(&categories, &slots)
+            .unwrap_or_else(|_| vec![0; categories.len()])
     });
+    let gaps = categories
+        .iter()
+        .zip(supply)
+        .map(|(c, n)| Gap {
+            category: c.as_str().to_owned(),
+            open_needs: demand.get(c.as_str()).copied().unwrap_or(0),
+            local_suppliers: u64::try_from(n).unwrap_or(u64::MAX),
+        })
+        .collect();
     Ok(ZoneGaps {
         zone,
         gaps: analytics::rank_gaps(gaps),

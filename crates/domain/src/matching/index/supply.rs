@@ -2,8 +2,6 @@
 //! qualifies for a need (the potential local supply rate), and how many suppliers there offer
 //! what a category needs (the chain-gap map). No scoring beyond the exclusions.
 
-use std::collections::HashSet;
-
 use chrono::NaiveDate;
 
 use super::{IndexError, MatchIndex, SUSPENDED};
@@ -64,30 +62,42 @@ impl MatchIndex {
         Ok(false)
     }
 
-    /// How many distinct unsuspended suppliers sitting in `regions` offer a published capability
-    /// a need of `category` could be matched with (the category itself, beneath it or above it).
+    /// For each category given: how many distinct unsuspended suppliers sitting in `regions`
+    /// offer a published capability a need of that category could be matched with (the
+    /// category itself, beneath it or above it). One pass per category over the related cells,
+    /// with one stamp per supplier instead of a set.
     ///
     /// # Errors
     /// A category the reference data lacks.
     pub fn suppliers_related_in(
         &self,
-        category: &CategoryCode,
+        categories: &[CategoryCode],
         regions: &RegionSlots,
-    ) -> Result<usize, IndexError> {
-        let category = self.atlas.category(category)?;
-        let mut seen: HashSet<u32> = HashSet::new();
-        for &(related, _) in &self.atlas.related[usize::from(category)] {
-            for &region in &regions.0 {
-                for entry in self.cell(related, region) {
-                    if entry.flags & SUSPENDED != 0 {
-                        continue;
-                    }
-                    if let Some(cap) = self.capabilities[entry.slot as usize].as_ref() {
-                        seen.insert(cap.supplier);
+    ) -> Result<Vec<usize>, IndexError> {
+        let mut stamps = vec![0u32; self.suppliers.len()];
+        let mut counts = Vec::with_capacity(categories.len());
+        for (stamp, category) in (1u32..).zip(categories) {
+            let category = self.atlas.category(category)?;
+            let mut count = 0;
+            for &(related, _) in &self.atlas.related[usize::from(category)] {
+                for &region in &regions.0 {
+                    for entry in self.cell(related, region) {
+                        if entry.flags & SUSPENDED != 0 {
+                            continue;
+                        }
+                        let Some(cap) = self.capabilities[entry.slot as usize].as_ref() else {
+                            continue;
+                        };
+                        let seen = &mut stamps[cap.supplier as usize];
+                        if *seen != stamp {
+                            *seen = stamp;
+                            count += 1;
+                        }
                     }
                 }
             }
+            counts.push(count);
         }
-        Ok(seen.len())
+        Ok(counts)
     }
 }
