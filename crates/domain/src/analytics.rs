@@ -21,9 +21,13 @@ impl Share {
     }
 
     fn add(&mut self, yes: bool) {
-        self.total += 1;
+        self.add_many(yes, 1);
+    }
+
+    fn add_many(&mut self, yes: bool, n: u64) {
+        self.total += n;
         if yes {
-            self.of += 1;
+            self.of += n;
         }
     }
 }
@@ -39,12 +43,14 @@ pub struct ConfirmedIntention {
     pub month: String,
 }
 
-/// An open need delivered into the zone.
+/// Open needs delivered into the zone that are alike for qualification (same category,
+/// delivery region and required certifications): `needs` of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenNeed {
     pub category: String,
     /// Whether at least one supplier in the zone qualifies (the matcher would not exclude it).
     pub local_supply: bool,
+    pub needs: u64,
 }
 
 /// One category's figures.
@@ -86,12 +92,12 @@ pub fn local_supply(confirmed: &[ConfirmedIntention], open: &[OpenNeed]) -> Loca
         months.entry(&c.month).or_default().add(c.local);
     }
     for n in open {
-        out.potential.add(n.local_supply);
+        out.potential.add_many(n.local_supply, n.needs);
         categories
             .entry(&n.category)
             .or_default()
             .1
-            .add(n.local_supply);
+            .add_many(n.local_supply, n.needs);
     }
     out.by_category = categories
         .into_iter()
@@ -177,19 +183,22 @@ mod tests {
                 OpenNeed {
                     category: "CHIP.MCU".into(),
                     local_supply: false,
+                    needs: 1,
                 },
                 OpenNeed {
                     category: "CHIP.MCU".into(),
                     local_supply: true,
+                    needs: 1,
                 },
                 OpenNeed {
                     category: "BODY.SEAT".into(),
                     local_supply: true,
+                    needs: 2,
                 },
             ],
         );
         assert_eq!(figures.confirmed.value(), Some(0.5));
-        assert_eq!(figures.potential, Share { of: 2, total: 3 });
+        assert_eq!(figures.potential, Share { of: 3, total: 4 });
         let chip = figures
             .by_category
             .iter()

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
-use uuid::Uuid;
 
 use crate::StoreResult;
 use crate::entities::{intention, need, organization};
@@ -55,37 +54,34 @@ pub async fn confirmed_into<C: ConnectionTrait>(
     )
 }
 
-/// What the qualification check needs of an open need.
+/// Open needs alike for qualification: the same category, delivery region and required
+/// certifications, and how many there are.
 #[derive(Debug, Clone, FromQueryResult)]
-pub struct OpenNeedRow {
-    pub id: Uuid,
+pub struct OpenNeedGroup {
     pub category_code: String,
     pub delivery_region_code: String,
-    pub annual_volume: Option<i64>,
-    pub unit: Option<String>,
     /// JSON list of certification codes.
     pub required_certifications: String,
+    pub needs: i64,
 }
 
-/// Open needs of unsuspended automakers delivered into one of `regions`.
+/// Open needs of unsuspended automakers delivered into one of `regions`, grouped as alike.
 ///
 /// # Errors
 /// Database errors.
-pub async fn open_needs_into<C: ConnectionTrait>(
+pub async fn open_need_groups_into<C: ConnectionTrait>(
     conn: &C,
     regions: &[String],
-) -> StoreResult<Vec<OpenNeedRow>> {
+) -> StoreResult<Vec<OpenNeedGroup>> {
     if regions.is_empty() {
         return Ok(Vec::new());
     }
     let (n, o) = (need::Entity, organization::Entity);
     let query = Query::select()
-        .column((n, need::Column::Id))
         .column((n, need::Column::CategoryCode))
         .column((n, need::Column::DeliveryRegionCode))
-        .column((n, need::Column::AnnualVolume))
-        .column((n, need::Column::Unit))
         .column((n, need::Column::RequiredCertifications))
+        .expr_as(Expr::col((n, need::Column::Id)).count(), "needs")
         .from(n)
         .inner_join(
             o,
@@ -94,9 +90,12 @@ pub async fn open_needs_into<C: ConnectionTrait>(
         .and_where(Expr::col((n, need::Column::Status)).eq("open"))
         .and_where(Expr::col((o, organization::Column::SuspendedAt)).is_null())
         .and_where(Expr::col((n, need::Column::DeliveryRegionCode)).is_in(regions.iter().cloned()))
+        .group_by_col((n, need::Column::CategoryCode))
+        .group_by_col((n, need::Column::DeliveryRegionCode))
+        .group_by_col((n, need::Column::RequiredCertifications))
         .to_owned();
     Ok(
-        OpenNeedRow::find_by_statement(conn.get_database_backend().build(&query))
+        OpenNeedGroup::find_by_statement(conn.get_database_backend().build(&query))
             .all(conn)
             .await?,
     )

@@ -73,13 +73,14 @@ fn codes(regions: &[RegionCode]) -> Vec<String> {
     regions.iter().map(|r| r.as_str().to_owned()).collect()
 }
 
-fn profile(row: &rows::OpenNeedRow) -> Option<NeedProfile> {
+/// What qualification looks at: volume, unit and words never exclude a supplier.
+fn profile(row: &rows::OpenNeedGroup) -> Option<NeedProfile> {
     Some(NeedProfile {
         category: CategoryCode::parse(&row.category_code).ok()?,
         delivery_region: RegionCode::parse(&row.delivery_region_code).ok()?,
         open: true,
-        annual_volume: row.annual_volume,
-        unit: row.unit.clone(),
+        annual_volume: None,
+        unit: None,
         required_certifications: serde_json::from_str(&row.required_certifications)
             .unwrap_or_default(),
         terms: Vec::new(),
@@ -116,7 +117,7 @@ pub async fn local_supply(
             category: r.category_code,
         })
         .collect();
-    let open_rows = rows::open_needs_into(conn, &region_codes).await?;
+    let open_rows = rows::open_need_groups_into(conn, &region_codes).await?;
     let today = matching::today(Utc::now());
     let open: Vec<OpenNeed> = state.matcher.read(|index| {
         let slots = index.region_slots(&regions);
@@ -127,6 +128,7 @@ pub async fn local_supply(
                 local_supply: profile(row)
                     .and_then(|p| index.has_qualified_in(&p, &slots, today).ok())
                     .unwrap_or(false),
+                needs: u64::try_from(row.needs).unwrap_or(0),
             })
             .collect()
     });
