@@ -43,7 +43,7 @@ async fn first_member(state: &AppState, organization: Uuid) -> anyhow::Result<Op
 }
 
 fn api(e: peitao_http::error::ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{e:?}")
+    anyhow::Error::new(e).context("a demo step was refused")
 }
 
 /// Plays the story once, right after the demo world was loaded and ranked.
