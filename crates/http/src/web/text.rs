@@ -31,6 +31,8 @@ pub struct LayoutText {
     pub my_matches: &'static str,
     pub match_queue: &'static str,
     pub dashboard: &'static str,
+    pub imports: &'static str,
+    pub events: &'static str,
 }
 
 /// The home page.
@@ -128,6 +130,8 @@ static LAYOUT_ZH: LayoutText = LayoutText {
     my_matches: "我的匹配",
     match_queue: "匹配审核",
     dashboard: "本地配套看板",
+    imports: "名单导入",
+    events: "对接活动",
 };
 
 static LAYOUT_EN: LayoutText = LayoutText {
@@ -147,6 +151,8 @@ static LAYOUT_EN: LayoutText = LayoutText {
     my_matches: "My matches",
     match_queue: "Match moderation",
     dashboard: "Dashboard",
+    imports: "Imports",
+    events: "Events",
 };
 
 static HOME_ZH: HomeText = HomeText {

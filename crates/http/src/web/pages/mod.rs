@@ -216,14 +216,18 @@ impl<'a> Visit<'a> {
         match self.user.as_ref().map(|u| &u.auth.actor.role) {
             Some(Role::Supplier) => chrome
                 .with_nav("/my/capabilities", t.my_capabilities)
-                .with_nav("/matches", t.my_matches),
+                .with_nav("/matches", t.my_matches)
+                .with_nav("/events", t.events),
             Some(Role::Oem) => chrome
                 .with_nav("/my/needs", t.my_needs)
-                .with_nav("/matches", t.my_matches),
+                .with_nav("/matches", t.my_matches)
+                .with_nav("/events", t.events),
             Some(Role::Staff | Role::Admin) => chrome
                 .with_nav("/staff/organizations", t.staff_queue)
                 .with_nav("/staff/matches", t.match_queue)
-                .with_nav("/staff/analytics", t.dashboard),
+                .with_nav("/staff/analytics", t.dashboard)
+                .with_nav("/staff/imports", t.imports)
+                .with_nav("/events", t.events),
             None => chrome,
         }
     }
