@@ -1,4 +1,5 @@
-//! The association's figures read a zone's open needs by delivery region: an index for that.
+//! The association's figures read a zone's open needs by delivery region, and the refreshes
+//! read needs changed since a moment: an index for each.
 
 use sea_orm_migration::prelude::*;
 
@@ -10,10 +11,19 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        index(manager, "needs", &["delivery_region_code", "status"]).await
+        index(manager, "needs", &["delivery_region_code", "status"]).await?;
+        index(manager, "needs", &["updated_at"]).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_needs_updated_at")
+                    .table("needs")
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_index(
                 Index::drop()

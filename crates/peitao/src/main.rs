@@ -223,6 +223,9 @@ async fn seed(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
+    if args.synthetic.is_some() || args.synthetic_needs.is_some() {
+        db.analyze().await?;
+    }
     db.close().await;
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod audit;
 pub mod blobs;
 pub mod capabilities;
+pub mod changed;
 mod db;
 pub mod desk;
 pub mod entities;

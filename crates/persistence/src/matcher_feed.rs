@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::StoreResult;
 use crate::capabilities::strings;
+use crate::changed::ids_since;
 use crate::entities::{capability, need, organization, organization_certification};
 use crate::terms::{capability_terms, need_terms, split};
 
@@ -25,13 +26,28 @@ pub async fn suppliers<C: ConnectionTrait>(
     conn: &C,
     since: Option<DateTime<Utc>>,
 ) -> StoreResult<Vec<(Uuid, SupplierProfile)>> {
-    let mut query = organization::Entity::find()
+    let query = organization::Entity::find()
         .filter(organization::Column::Kind.eq("supplier"))
         .order_by_asc(organization::Column::Id);
-    if let Some(since) = since {
-        query = query.filter(organization::Column::UpdatedAt.gte(since));
+    let Some(since) = since else {
+        return profiles(conn, query, true).await;
+    };
+    let changed = ids_since::<organization::Entity, _>(
+        conn,
+        organization::Column::Id,
+        organization::Column::UpdatedAt,
+        since,
+        None,
+    )
+    .await?;
+    let mut out = Vec::new();
+    for chunk in changed.chunks(usize::try_from(BATCH).unwrap_or(usize::MAX)) {
+        let query = query
+            .clone()
+            .filter(organization::Column::Id.is_in(chunk.iter().copied()));
+        out.extend(profiles(conn, query, false).await?);
     }
-    profiles(conn, query, since.is_none()).await
+    Ok(out)
 }
 
 /// One supplier as the index wants it; `None` for an unknown id or an OEM.
@@ -118,7 +134,19 @@ pub async fn capabilities<C: ConnectionTrait>(
         query = query.filter(capability::Column::Id.gt(after));
     }
     if let Some(since) = since {
-        query = query.filter(capability::Column::UpdatedAt.gte(since));
+        let mut changed = ids_since::<capability::Entity, _>(
+            conn,
+            capability::Column::Id,
+            capability::Column::UpdatedAt,
+            since,
+            after,
+        )
+        .await?;
+        changed.truncate(usize::try_from(BATCH).unwrap_or(usize::MAX));
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        query = query.filter(capability::Column::Id.is_in(changed));
     }
     type Row = (
         Uuid,

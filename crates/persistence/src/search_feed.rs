@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::StoreResult;
 use crate::capabilities::strings;
+use crate::changed::ids_since;
 use crate::entities::{capability, need, organization};
 use crate::matcher_feed::BATCH;
 use crate::terms::{
@@ -73,7 +74,14 @@ pub async fn capabilities<C: ConnectionTrait>(
         q = q.filter(C::Id.gt(after));
     }
     if let Some(since) = scope.since {
-        q = q.filter(C::UpdatedAt.gte(since));
+        let mut changed =
+            ids_since::<capability::Entity, _>(conn, C::Id, C::UpdatedAt, since, scope.after)
+                .await?;
+        changed.truncate(usize::try_from(BATCH).unwrap_or(usize::MAX));
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        q = q.filter(C::Id.is_in(changed));
     }
     let rows: Vec<(Uuid, String, String, String)> = q.into_tuple().all(conn).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -122,7 +130,13 @@ pub async fn needs<C: ConnectionTrait>(conn: &C, scope: Scope) -> StoreResult<Ve
         q = q.filter(C::Id.gt(after));
     }
     if let Some(since) = scope.since {
-        q = q.filter(C::UpdatedAt.gte(since));
+        let mut changed =
+            ids_since::<need::Entity, _>(conn, C::Id, C::UpdatedAt, since, scope.after).await?;
+        changed.truncate(usize::try_from(BATCH).unwrap_or(usize::MAX));
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        q = q.filter(C::Id.is_in(changed));
     }
     let rows: Vec<(Uuid, String, String, String)> = q.into_tuple().all(conn).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -166,7 +180,14 @@ pub async fn organizations<C: ConnectionTrait>(
         q = q.filter(C::Id.gt(after));
     }
     if let Some(since) = scope.since {
-        q = q.filter(C::UpdatedAt.gte(since));
+        let mut changed =
+            ids_since::<organization::Entity, _>(conn, C::Id, C::UpdatedAt, since, scope.after)
+                .await?;
+        changed.truncate(usize::try_from(BATCH).unwrap_or(usize::MAX));
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        q = q.filter(C::Id.is_in(changed));
     }
     Ok(q.all(conn)
         .await?
