@@ -175,16 +175,67 @@ async fn staff_moderate_and_both_sides_carry_the_match_to_an_intention() {
         "{}",
         refused.body
     );
+    // A docking event the automaker was invited to: its intention may name it.
+    let staff_token = app
+        .login("staff@assoc.example.cn", PASSWORD)
+        .await
+        .access_token;
+    let oem_token = app.login("m3@firm.example.cn", PASSWORD).await.access_token;
+    let (_, me) = app
+        .call(Method::GET, "/api/v1/me", Some(&oem_token), None)
+        .await;
+    let (status, event) = app
+        .call(
+            Method::POST,
+            "/api/v1/events",
+            Some(&staff_token),
+            Some(
+                &json!({"title": "两江新区电池配套对接会", "date": "2030-06-01", "place": "重庆",
+                         "zone_code": "CHENGYU", "category_codes": ["EDRIVE.BATTERY.PACK"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{event}");
+    let event_id = event["id"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/events/{event_id}/invitations"),
+            Some(&staff_token),
+            Some(&json!({"by": "organizations", "organization_ids": [me["organization_id"]]})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let page = oem.get(&format!("/matches/{m}")).await;
+    assert!(page.has("两江新区电池配套对接会"), "{}", page.body);
+    let refused = oem
+        .post(
+            &format!("/matches/{m}/intention"),
+            &[("csrf_token", &csrf), ("event_id", "not-an-id")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.has(r#"id="event_id-error""#));
     oem.post(
         &format!("/matches/{m}/intention"),
         &[
             ("csrf_token", &csrf),
             ("annual_volume", "50000"),
             ("unit", "套"),
+            ("event_id", &event_id),
         ],
     )
     .await
     .assert_redirect(&format!("/matches/{m}?done=intention"));
+    let (_, recorded) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/matches/{m}"),
+            Some(&oem_token),
+            None,
+        )
+        .await;
+    assert_eq!(recorded["intention"]["event_id"], json!(event_id));
 
     // Staff confirm; the intentions list says so; the history is on the match page.
     let page = staff.get(&format!("/matches/{m}")).await;

@@ -304,6 +304,9 @@ struct MatchPage {
     quote: Option<QuoteLine>,
     can_record: bool,
     intention_fields: Vec<Field>,
+    /// Docking events the caller's organization was invited to or attends: (id, label, chosen).
+    events: Vec<(String, String, bool)>,
+    event_error: Option<String>,
     intention: Option<IntentionLine>,
     reject_field: Field,
     dismiss_field: Field,
@@ -326,6 +329,7 @@ pub struct MatchForm {
     annual_volume: String,
     unit: String,
     expected_start: String,
+    event_id: String,
     back: String,
 }
 
@@ -343,11 +347,13 @@ enum Which {
     Dismiss,
 }
 
+#[allow(clippy::too_many_arguments)] // one page, fed by three handlers
 fn match_page(
     visit: &Visit<'_>,
     me: &WebUser,
     v: &MatchView,
     typed: &MatchForm,
+    events: Vec<(String, String)>,
     which: Which,
     errors: &[FieldError],
     mut notices: Vec<Notice>,
@@ -492,6 +498,17 @@ fn match_page(
         }),
         can_record: v.side.is_some() && st.record_intention().is_ok(),
         intention_fields,
+        events: events
+            .into_iter()
+            .map(|(id, label)| {
+                let chosen = id == typed.event_id;
+                (id, label, chosen)
+            })
+            .collect(),
+        event_error: errors
+            .iter()
+            .find(|e| e.field == "event_id")
+            .map(|e| e.message.get(visit.locale).to_owned()),
         intention,
         reject_field,
         dismiss_field,
@@ -509,6 +526,27 @@ fn match_page(
     }
 }
 
+/// The docking events a party may tag its intention with: those its organization was invited
+/// to or attends.
+async fn event_choices(visit: &Visit<'_>, me: &WebUser) -> Vec<(String, String)> {
+    if me.auth.actor.role.is_staff() {
+        return Vec::new();
+    }
+    match crate::service::events::list(visit.state, &me.auth, None, 100).await {
+        Ok(events) => events
+            .into_iter()
+            .filter(|e| e.my_invited || e.my_attending)
+            .map(|e| {
+                (
+                    e.event.id.to_string(),
+                    format!("{} · {}", e.event.held_on, e.event.title),
+                )
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// GET /matches/{id}
 pub async fn show(
     req: HttpRequest,
@@ -522,11 +560,13 @@ pub async fn show(
         Ok(v) => v,
         Err(err) => return visit.error(&err),
     };
+    let events = event_choices(&visit, &me).await;
     let page = match_page(
         &visit,
         &me,
         &view,
         &MatchForm::default(),
+        events,
         Which::Answer,
         &[],
         flash_notice(w, &flash),
@@ -553,7 +593,17 @@ async fn after_post(
                 Err(err) => return visit.error(&err),
             };
             let notice = Notice::new("error", visit.common().fix_fields);
-            let page = match_page(visit, me, &view, typed, which, &errors, vec![notice]);
+            let events = event_choices(visit, me).await;
+            let page = match_page(
+                visit,
+                me,
+                &view,
+                typed,
+                events,
+                which,
+                &errors,
+                vec![notice],
+            );
             render(StatusCode::UNPROCESSABLE_ENTITY, visit.locale, &page)
         }
         Err(err) => visit.error(&err),
@@ -651,10 +701,22 @@ pub async fn record_intention(
         expected_start: some(&form.expected_start),
         note: some(&form.note),
     };
-    let result =
-        engagement::record_intention(&state, &me.auth, id, &typed, None, &origin(&req, &state))
-            .await
-            .map(|_| ());
+    let result = match some(&form.event_id).map(|e| Uuid::parse_str(&e)) {
+        Some(Err(_)) => Err(ApiError::Validation(vec![FieldError::from_invalid(
+            "event_id",
+            &peitao_domain::Invalid::new(
+                "event_id.unknown",
+                "没有这个对接活动。",
+                "No docking event has this id.",
+            ),
+        )])),
+        chosen => {
+            let event = chosen.and_then(Result::ok);
+            engagement::record_intention(&state, &me.auth, id, &typed, event, &origin(&req, &state))
+                .await
+                .map(|_| ())
+        }
+    };
     after_post(
         &visit,
         &me,

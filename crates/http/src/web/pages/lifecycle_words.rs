@@ -67,6 +67,8 @@ words!(
         annual_volume: "年采购量", "Annual volume";
         unit: "单位", "Unit";
         expected_start: "预计开始日期", "Expected start";
+        event: "对接活动（可选）", "Docking event (optional)";
+        no_event: "不关联活动", "No event";
         record_intention: "登记合作意向", "Record the intention";
         confirm: "确认", "Confirm";
         dismiss: "不予确认", "Dismiss";
