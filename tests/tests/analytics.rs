@@ -258,7 +258,22 @@ async fn staff_read_the_dashboard_and_the_gap_map_in_both_languages() {
     assert!(page.has(r#"id="confirmed-rate">50%<"#), "{}", page.body);
     assert!(page.has(r#"id="potential-rate">33%<"#), "{}", page.body);
     assert!(page.has("<svg") && page.has("chart-bar"));
-    assert!(page.has("format=csv"));
+    // The download links work with the browser's session (not only with a Bearer token).
+    assert!(page.has("/staff/analytics.csv?zone=CHENGYU"));
+    let csv = staff
+        .get("/staff/analytics.csv?zone=CHENGYU&table=months")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body
+            .trim_start_matches('\u{feff}')
+            .starts_with("month,confirmed_local,confirmed_total,confirmed_rate"),
+        "{}",
+        csv.body
+    );
+    let csv = staff.get("/staff/gaps.csv?zone=CHENGYU").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("ADAS.LIDAR,"));
     let map = staff.get("/staff/gaps").await;
     assert_eq!(map.status, 200);
     assert!(map.has("heat heat-gap"), "{}", map.body);
@@ -275,4 +290,5 @@ async fn staff_read_the_dashboard_and_the_gap_map_in_both_languages() {
     oem.log_in("m3@firm.example.cn", PASSWORD).await;
     assert_eq!(oem.get("/staff/analytics").await.status, 403);
     assert_eq!(oem.get("/staff/gaps").await.status, 403);
+    assert_eq!(oem.get("/staff/gaps.csv?zone=CHENGYU").await.status, 403);
 }

@@ -144,6 +144,21 @@ async fn a_roster_imports_all_or_nothing_idempotently_and_invites_new_owners() {
         "{body}"
     );
     assert_eq!(organizations_count(&app).await, before);
+    // The kept report's errors download as a table.
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/imports/{}", body["id"].as_str().unwrap())))
+        .bearer_auth(&staff)
+        .header("Accept", "text/csv")
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let table = res.text().await.unwrap();
+    let mut lines = table.trim_start_matches('\u{feff}').lines();
+    assert_eq!(lines.next(), Some("row,field,code,message"));
+    assert_eq!(lines.count(), 7, "{table}");
     // The messages follow the caller's language (Chinese by default).
     let (_, zh) = upload(&app, Some(&staff), "", CSV_TYPE, bad, None).await;
     assert!(
@@ -863,6 +878,13 @@ async fn staff_upload_a_roster_through_the_page_and_a_company_registers_for_an_e
     assert!(page.has("坏名单.csv"));
     assert!(page.has("类型只能是 supplier"));
     assert_eq!(organizations_count(&app).await, before);
+    // Its errors download as CSV with the page's session.
+    let report = location.trim_start_matches("/staff/imports?report=");
+    let report = report.split('&').next().unwrap();
+    assert!(page.has(&format!("/staff/imports/{report}.csv")));
+    let csv = staff.get(&format!("/staff/imports/{report}.csv")).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("row,field,code,message"), "{}", csv.body);
 
     // A good one, dry run first, then for real.
     let good = roster(&[[

@@ -183,8 +183,21 @@ async fn local_supply(
     if !wants_csv(&req, query.format.as_deref()) {
         return Ok(HttpResponse::Ok().json(supply_body(&state.reference, &code, &z)));
     }
+    local_supply_csv(&state.reference, &z, query.table.as_deref())
+}
+
+/// A zone's local supply as CSV: the categories (with a total row), or `table = months`.
+///
+/// # Errors
+/// Only if writing to memory fails.
+pub fn local_supply_csv(
+    reference: &ReferenceData,
+    z: &analytics::ZoneSupply,
+    table: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let code = z.zone.code.clone();
     let s = &z.supply;
-    if query.table.as_deref() == Some("months") {
+    if table == Some("months") {
         let rows: Vec<Vec<String>> = s
             .by_month
             .iter()
@@ -212,7 +225,7 @@ async fn local_supply(
         .by_category
         .iter()
         .map(|c| {
-            let (zh, en) = names(&state.reference, &c.category);
+            let (zh, en) = names(reference, &c.category);
             vec![
                 c.category.clone(),
                 zh,
@@ -296,11 +309,22 @@ async fn gaps(
             .content_type(ContentType::json())
             .json(body));
     }
+    gaps_csv(&state.reference, &z)
+}
+
+/// A zone's gaps as CSV.
+///
+/// # Errors
+/// Only if writing to memory fails.
+pub fn gaps_csv(
+    reference: &ReferenceData,
+    z: &analytics::ZoneGaps,
+) -> Result<HttpResponse, ApiError> {
     let rows: Vec<Vec<String>> = z
         .gaps
         .iter()
         .map(|g| {
-            let b = gap_body(&state.reference, g);
+            let b = gap_body(reference, g);
             vec![
                 b.category_code,
                 b.name_zh,

@@ -141,7 +141,40 @@ async fn one_import(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let report = imports::get(&state, &user, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(report.body(request_locale(&req))))
+    let locale = request_locale(&req);
+    let wants_csv = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/csv"));
+    if !wants_csv {
+        return Ok(HttpResponse::Ok().json(report.body(locale)));
+    }
+    import_csv(&report, locale)
+}
+
+/// A kept import's row errors as CSV; cells a spreadsheet would run are neutralised.
+///
+/// # Errors
+/// Only if writing to memory fails.
+pub fn import_csv(report: &imports::Report, locale: Locale) -> Result<HttpResponse, ApiError> {
+    let rows: Vec<Vec<String>> = report
+        .errors
+        .iter()
+        .map(|e| {
+            vec![
+                e.row.to_string(),
+                e.field.clone(),
+                e.code.clone(),
+                locale.pick(&e.zh, &e.en).to_owned(),
+            ]
+        })
+        .collect();
+    crate::api::analytics::csv_response(
+        &format!("import-{}", report.row.id),
+        &["row", "field", "code", "message"],
+        &rows,
+    )
 }
 
 fn event_body(v: &EventView) -> serde_json::Value {

@@ -37,7 +37,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/events/{id}/invite", web::post().to(invite))
     .route("/events/{id}/attend", web::post().to(attend))
     .route("/events/{id}/cancel", web::post().to(cancel))
-    .route("/events/{id}/report.csv", web::get().to(report_csv));
+    .route("/events/{id}/report.csv", web::get().to(report_csv))
+    .route("/staff/imports/{id}.csv", web::get().to(import_csv));
 }
 
 /// One kept import as the list shows it.
@@ -528,6 +529,20 @@ pub async fn report_csv(
             ))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(format!("\u{feff}{text}")),
+        Err(err) => visit.error(&err),
+    }
+}
+
+/// GET /staff/imports/{id}.csv — a kept import's row errors, for the browser's session.
+pub async fn import_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    match imports::get(&state, &me.auth, id.into_inner()).await {
+        Ok(report) => crate::api::desk::import_csv(&report, visit.locale)
+            .unwrap_or_else(|err| visit.error(&err)),
         Err(err) => visit.error(&err),
     }
 }

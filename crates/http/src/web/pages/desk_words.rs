@@ -15,6 +15,7 @@ words!(
         upload: "上传并导入", "Upload and import";
         past: "历次导入", "Past imports";
         no_imports: "还没有导入记录。", "No imports yet.";
+        errors_csv: "下载错误清单（CSV）", "Download the errors (CSV)";
         when: "时间", "When";
         created: "新建", "Created";
         updated: "更新", "Updated";

@@ -17,7 +17,9 @@ use crate::web::layout::Chrome;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/analytics", web::get().to(dashboard))
-        .route("/staff/gaps", web::get().to(gap_map));
+        .route("/staff/analytics.csv", web::get().to(dashboard_csv))
+        .route("/staff/gaps", web::get().to(gap_map))
+        .route("/staff/gaps.csv", web::get().to(gaps_csv));
 }
 
 /// One bar of a chart, in the chart's own units (a 0..100 scale).
@@ -104,6 +106,38 @@ struct DashboardPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct ZoneQuery {
     zone: Option<String>,
+    /// With the CSV download: `months` for the monthly table.
+    table: Option<String>,
+}
+
+/// GET /staff/analytics.csv?zone=&table= — the dashboard's tables, for the browser's session.
+pub async fn dashboard_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ZoneQuery>,
+) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    let answer = match analytics::local_supply(&state, &me.auth, query.zone.as_deref()).await {
+        Ok(z) => {
+            crate::api::analytics::local_supply_csv(&state.reference, &z, query.table.as_deref())
+        }
+        Err(err) => Err(err),
+    };
+    answer.unwrap_or_else(|err| visit.error(&err))
+}
+
+/// GET /staff/gaps.csv?zone= — a zone's gap list, for the browser's session.
+pub async fn gaps_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ZoneQuery>,
+) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    let answer = match analytics::gaps(&state, &me.auth, query.zone.as_deref()).await {
+        Ok(z) => crate::api::analytics::gaps_csv(&state.reference, &z),
+        Err(err) => Err(err),
+    };
+    answer.unwrap_or_else(|err| visit.error(&err))
 }
 
 fn category_name(state: &AppState, code: &str, locale: Locale) -> String {
