@@ -1,14 +1,14 @@
 //! /api/v1/analytics/*: the association's figures, as JSON or (with `Accept: text/csv` or
 //! `?format=csv`) as CSV whose cells a spreadsheet never runs as formulas.
 
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use peitao_domain::analytics::{Gap, LocalSupply, Share};
-use peitao_domain::csv_safe;
 use peitao_domain::reference::ReferenceData;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::api::csv_download;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::service::analytics;
@@ -23,51 +23,6 @@ struct ZoneQuery {
     format: Option<String>,
     /// With CSV: `categories` (default) or `months`.
     table: Option<String>,
-}
-
-/// Whether the caller asked for CSV.
-fn wants_csv(req: &HttpRequest, format: Option<&str>) -> bool {
-    format == Some("csv")
-        || req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/csv"))
-}
-
-/// A CSV download; every cell is neutralised against formula injection.
-///
-/// # Errors
-/// Only if writing to memory fails.
-pub fn csv_response(
-    name: &str,
-    header_row: &[&str],
-    rows: &[Vec<String>],
-) -> Result<HttpResponse, ApiError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut write = |cells: Vec<String>| {
-        let safe: Vec<String> = cells
-            .iter()
-            .map(|c| csv_safe::cell(c).into_owned())
-            .collect();
-        out.write_record(&safe)
-    };
-    let written = write(header_row.iter().map(|h| (*h).to_owned()).collect())
-        .and_then(|()| rows.iter().try_for_each(|r| write(r.clone())));
-    let body = match (written, out.into_inner()) {
-        (Ok(()), Ok(bytes)) => bytes,
-        _ => return Err(ApiError::Internal),
-    };
-    // A BOM so Excel reads the Chinese names as UTF-8.
-    let mut with_bom = "\u{feff}".as_bytes().to_vec();
-    with_bom.extend(body);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}.csv\""),
-        ))
-        .body(with_bom))
 }
 
 fn rate(s: Share) -> String {
@@ -180,7 +135,7 @@ async fn local_supply(
 ) -> Result<HttpResponse, ApiError> {
     let z = analytics::local_supply(&state, &user, query.zone.as_deref()).await?;
     let code = z.zone.code.clone();
-    if !wants_csv(&req, query.format.as_deref()) {
+    if !csv_download::wanted(&req, query.format.as_deref()) {
         return Ok(HttpResponse::Ok().json(supply_body(&state.reference, &code, &z)));
     }
     local_supply_csv(&state.reference, &z, query.table.as_deref())
@@ -210,7 +165,7 @@ pub fn local_supply_csv(
                 ]
             })
             .collect();
-        return csv_response(
+        return csv_download::table(
             &format!("local-supply-{code}-months"),
             &[
                 "month",
@@ -250,7 +205,7 @@ pub fn local_supply_csv(
         s.potential.total.to_string(),
         rate(s.potential),
     ]);
-    csv_response(
+    csv_download::table(
         &format!("local-supply-{code}"),
         &[
             "category_code",
@@ -299,7 +254,7 @@ async fn gaps(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let z = analytics::gaps(&state, &user, query.zone.as_deref()).await?;
-    if !wants_csv(&req, query.format.as_deref()) {
+    if !csv_download::wanted(&req, query.format.as_deref()) {
         let body: Vec<GapBody> = z
             .gaps
             .iter()
@@ -335,7 +290,7 @@ pub fn gaps_csv(
             ]
         })
         .collect();
-    csv_response(
+    csv_download::table(
         &format!("gaps-{}", z.zone.code),
         &[
             "category_code",

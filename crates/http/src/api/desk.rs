@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::accounts::origin;
+use crate::api::csv_download;
 use crate::api::page::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Text};
@@ -142,12 +143,7 @@ async fn one_import(
 ) -> Result<HttpResponse, ApiError> {
     let report = imports::get(&state, &user, id.into_inner()).await?;
     let locale = request_locale(&req);
-    let wants_csv = req
-        .headers()
-        .get(actix_web::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/csv"));
-    if !wants_csv {
+    if !csv_download::wanted(&req, None) {
         return Ok(HttpResponse::Ok().json(report.body(locale)));
     }
     import_csv(&report, locale)
@@ -170,7 +166,7 @@ pub fn import_csv(report: &imports::Report, locale: Locale) -> Result<HttpRespon
             ]
         })
         .collect();
-    crate::api::analytics::csv_response(
+    csv_download::table(
         &format!("import-{}", report.row.id),
         &["row", "field", "code", "message"],
         &rows,
@@ -284,21 +280,11 @@ async fn event_report(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let report = events::report(&state, &user, id.into_inner()).await?;
-    let wants_csv = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/csv"));
-    if wants_csv {
-        // The BOM makes Excel read the file as UTF-8.
-        let body = format!("\u{feff}{}", report.csv()?);
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"event-{}.csv\"", report.event.id),
-            ))
-            .body(body));
+    if csv_download::wanted(&req, None) {
+        return Ok(csv_download::download(
+            &format!("event-{}", report.event.id),
+            &report.csv()?,
+        ));
     }
     Ok(HttpResponse::Ok().json(report.body()))
 }

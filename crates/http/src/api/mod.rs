@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod analytics;
 mod attachments;
 mod capabilities;
+pub mod csv_download;
 pub mod desk;
 mod lifecycle;
 pub mod match_body;

@@ -2,7 +2,7 @@
 //! carry a quote), mutual interest reveals contacts, and either records an intention (合作意向)
 //! that staff confirm or dismiss. Every transition is audited and told to the other side.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use peitao_auth::policy::Action;
 use peitao_domain::ids::OrganizationId;
 use peitao_domain::lifecycle::{self, IntentionForm, QuoteForm, Side};
@@ -48,10 +48,6 @@ impl MatchView {
     pub fn shows_reason_of(&self, side: Side) -> bool {
         self.staff || self.side == Some(side)
     }
-}
-
-fn china_today(now: DateTime<Utc>) -> chrono::NaiveDate {
-    matching::today(now)
 }
 
 fn refused(refusals: Vec<peitao_domain::need::Refusal>, prefix: &str) -> ApiError {
@@ -327,7 +323,7 @@ pub async fn answer(
         .flatten();
     let quote = match &form.quote {
         None => None,
-        Some(q) => match lifecycle::parse_quote(q, china_today(now)) {
+        Some(q) => match lifecycle::parse_quote(q, matching::today(now)) {
             Ok(fields) => Some(fields),
             Err(refusals) => {
                 if let ApiError::Validation(mut more) = refused(refusals, "quote.") {
@@ -462,7 +458,8 @@ pub async fn record_intention(
     origin: &Origin,
 ) -> Result<intention::Model, ApiError> {
     let now = Utc::now();
-    let fields = lifecycle::parse_intention(form, china_today(now)).map_err(|r| refused(r, ""))?;
+    let fields =
+        lifecycle::parse_intention(form, matching::today(now)).map_err(|r| refused(r, ""))?;
     let txn = begin(state).await?;
     if let Some(event) = event_id
         && peitao_persistence::desk::event(&txn, event)

@@ -4,7 +4,6 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use futures_util::StreamExt;
@@ -521,14 +520,9 @@ pub async fn report_csv(
         Err(err) => return visit.error(&err),
     };
     match report.csv() {
-        Ok(text) => HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"event-{}.csv\"", report.event.id),
-            ))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(format!("\u{feff}{text}")),
+        Ok(text) => {
+            crate::api::csv_download::download(&format!("event-{}", report.event.id), &text)
+        }
         Err(err) => visit.error(&err),
     }
 }
