@@ -11,9 +11,7 @@ use std::path::Path;
 
 use peitao_domain::CreditCode;
 use peitao_domain::user::Role;
-use peitao_persistence::blobs::{
-    self, BlobKey, BlobStore, Blobs, FsBlobStore, Put, S3BlobStore,
-};
+use peitao_persistence::blobs::{self, BlobKey, BlobStore, Blobs, FsBlobStore, Put, S3BlobStore};
 use peitao_persistence::entities::{attachment, proposal};
 use peitao_persistence::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -793,7 +791,11 @@ async fn the_s3_store_keeps_each_blob_once_under_its_hash_and_removes_it() {
     let root = S3BlobStore::new(&config).unwrap();
     let put = root.put(&jpeg()).await.unwrap();
     let k = put.key.as_str();
-    assert!(server.keys().contains(&format!("{}/{}/{k}", &k[0..2], &k[2..4])));
+    assert!(
+        server
+            .keys()
+            .contains(&format!("{}/{}/{k}", &k[0..2], &k[2..4]))
+    );
 }
 
 #[tokio::test]
@@ -825,10 +827,7 @@ async fn s3_store_errors_tell_an_unreachable_store_from_a_refused_request() {
 
     // The filesystem store's errors never are (a file stands where its folder should be).
     let file = tempfile::NamedTempFile::new().unwrap();
-    let err = FsBlobStore::new(file.path())
-        .put(&pdf())
-        .await
-        .unwrap_err();
+    let err = FsBlobStore::new(file.path()).put(&pdf()).await.unwrap_err();
     assert!(!blobs::is_unreachable(&err), "{err}");
 }
 
@@ -905,8 +904,16 @@ async fn an_unreachable_s3_store_answers_503_in_both_languages_and_keeps_no_row(
     let path = format!("/api/v1/capabilities/{cap}/attachments");
     for (lang, title) in [("zh-CN", "服务暂时不可用"), ("en", "Service unavailable")] {
         let started = std::time::Instant::now();
-        let (status, body) =
-            upload_as(&app, Some(&supplier), &path, "file", "spec.pdf", &pdf(), lang).await;
+        let (status, body) = upload_as(
+            &app,
+            Some(&supplier),
+            &path,
+            "file",
+            "spec.pdf",
+            &pdf(),
+            lang,
+        )
+        .await;
         assert_eq!(status, 503, "{lang}: {body}");
         assert_eq!(body["title"], title, "{body}");
         assert_eq!(body["status"], 503);

@@ -672,7 +672,10 @@ mod tests {
             ("PEITAO__ATTACHMENTS__S3__ENDPOINT", "http://127.0.0.1:9000"),
             ("PEITAO__ATTACHMENTS__S3__BUCKET", "peitao"),
             ("PEITAO__ATTACHMENTS__S3__ACCESS_KEY_ID", "AKIDEXAMPLE"),
-            ("PEITAO__ATTACHMENTS__S3__SECRET_ACCESS_KEY", "not-a-real-secret"),
+            (
+                "PEITAO__ATTACHMENTS__S3__SECRET_ACCESS_KEY",
+                "not-a-real-secret",
+            ),
         ];
         let s = Settings::load(&sources("development", &complete)).unwrap();
         assert_eq!(s.attachments.store, AttachmentStore::S3);
@@ -715,7 +718,10 @@ mod tests {
         );
         for (key, value) in [
             ("PEITAO__ATTACHMENTS__S3__ENDPOINT", "s3.example.cn"),
-            ("PEITAO__ATTACHMENTS__S3__ENDPOINT", "https://s3.example.cn/bucket"),
+            (
+                "PEITAO__ATTACHMENTS__S3__ENDPOINT",
+                "https://s3.example.cn/bucket",
+            ),
             ("PEITAO__ATTACHMENTS__S3__PREFIX", "/files/"),
             ("PEITAO__ATTACHMENTS__S3__PREFIX", "a/../b"),
         ] {

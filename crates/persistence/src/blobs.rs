@@ -73,7 +73,7 @@ pub struct Unreachable(pub Box<dyn std::error::Error + Send + Sync>);
 /// never says so: its errors are all ours to fix.
 #[must_use]
 pub fn is_unreachable(err: &io::Error) -> bool {
-    err.get_ref().is_some_and(|cause| cause.is::<Unreachable>())
+    matches!(err.get_ref(), Some(cause) if cause.is::<Unreachable>())
 }
 
 /// The store the application was configured with. An enum rather than a trait object because

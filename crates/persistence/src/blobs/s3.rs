@@ -20,9 +20,7 @@ use std::time::Duration;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::client::{HttpError, HttpErrorKind};
 use object_store::path::Path;
-use object_store::{
-    BackoffConfig, ClientOptions, ObjectStoreExt, PutPayload, RetryConfig,
-};
+use object_store::{BackoffConfig, ClientOptions, ObjectStoreExt, PutPayload, RetryConfig};
 
 use super::{BlobKey, BlobStore, Put, Unreachable};
 
@@ -76,9 +74,8 @@ impl S3BlobStore {
     /// `InvalidInput` for a prefix that is not a clean object path, or a configuration the
     /// client refuses (a malformed endpoint URL).
     pub fn new(config: &S3Config) -> io::Result<S3BlobStore> {
-        let prefix = Path::parse(&config.prefix).map_err(|e| {
-            io::Error::new(io::ErrorKind::InvalidInput, format!("S3 prefix: {e}"))
-        })?;
+        let prefix = Path::parse(&config.prefix)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("S3 prefix: {e}")))?;
         let options = ClientOptions::new()
             .with_allow_http(config.endpoint.starts_with("http://"))
             .with_timeout(config.timeout)
