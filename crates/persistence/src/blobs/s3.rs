@@ -86,7 +86,7 @@ impl S3BlobStore {
             retry_timeout: config.timeout.saturating_mul(2),
         };
         let client = AmazonS3Builder::new()
-            .with_endpoint(config.endpoint.trim_end_matches('/'))
+            .with_endpoint(client_endpoint(config))
             .with_bucket_name(&config.bucket)
             .with_region(&config.region)
             .with_access_key_id(&config.access_key_id)
@@ -154,6 +154,19 @@ impl BlobStore for S3BlobStore {
     }
 }
 
+/// The endpoint as the client wants it: with virtual-hosted addressing, `object_store` expects
+/// the bucket to be in the endpoint already (`https://bucket.host`), so it is put there.
+fn client_endpoint(config: &S3Config) -> String {
+    let endpoint = config.endpoint.trim().trim_end_matches('/');
+    if config.path_style {
+        return endpoint.to_owned();
+    }
+    match endpoint.split_once("://") {
+        Some((scheme, host)) => format!("{scheme}://{}.{host}", config.bucket),
+        None => endpoint.to_owned(),
+    }
+}
+
 /// The client's error as an `io::Error`: transport failures become [`Unreachable`].
 fn io_error(err: object_store::Error) -> io::Error {
     if let Some(kind) = transport_failure(&err) {
@@ -186,4 +199,52 @@ fn transport_failure(err: &object_store::Error) -> Option<io::ErrorKind> {
         cause = e.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(path_style: bool) -> S3Config {
+        S3Config {
+            endpoint: "https://oss-cn-shanghai.aliyuncs.com/".to_owned(),
+            bucket: "peitao-files".to_owned(),
+            region: "oss-cn-shanghai".to_owned(),
+            prefix: "attachments".to_owned(),
+            path_style,
+            access_key_id: "AKID".to_owned(),
+            secret_access_key: "very-secret".to_owned(),
+            timeout: Duration::from_secs(5),
+            max_retries: 0,
+        }
+    }
+
+    #[test]
+    fn virtual_hosted_addressing_puts_the_bucket_in_the_host() {
+        assert_eq!(
+            client_endpoint(&config(true)),
+            "https://oss-cn-shanghai.aliyuncs.com"
+        );
+        assert_eq!(
+            client_endpoint(&config(false)),
+            "https://peitao-files.oss-cn-shanghai.aliyuncs.com"
+        );
+    }
+
+    #[test]
+    fn objects_sit_under_the_prefix_in_two_levels_and_the_secret_is_not_printed() {
+        let store = S3BlobStore::new(&config(false)).unwrap();
+        let key = BlobKey::of(b"");
+        assert_eq!(
+            store.object_path(&key).as_ref(),
+            format!("attachments/e3/b0/{}", key.as_str())
+        );
+        assert!(!format!("{:?}", config(true)).contains("very-secret"));
+        let mut bad = config(true);
+        bad.prefix = "a//b".to_owned();
+        assert_eq!(
+            S3BlobStore::new(&bad).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+    }
 }
