@@ -40,13 +40,17 @@ impl S3Server {
             .await
             .expect("a loopback port for S3");
         let address: SocketAddr = listener.local_addr().expect("the S3 port");
+        // Connections live in a JoinSet owned by the accept loop, so aborting the loop closes
+        // them too (`stop`): pooled keep-alive connections must not outlive the server.
         let task = tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
             loop {
+                while connections.try_join_next().is_some() {}
                 let Ok((socket, _)) = listener.accept().await else {
                     continue;
                 };
                 let service = service.clone();
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(socket), service)
                         .await;
@@ -57,6 +61,18 @@ impl S3Server {
             endpoint: format!("http://{address}"),
             folder,
             task,
+        }
+    }
+
+    /// Stops serving: its port refuses connections from now on, open ones are closed.
+    pub async fn stop(&self) {
+        self.task.abort();
+        // Let the abort land (the listener and the connections are dropped with the task).
+        for _ in 0..50 {
+            if self.task.is_finished() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 

@@ -884,6 +884,11 @@ async fn attachments_upload_list_download_and_delete_through_an_s3_bucket() {
         bytes.as_slice()
     );
 
+    let photo = upload(&app, &supplier, &path, "photo.png", &png()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
     // An object lost behind the app's back: the download is a logged 500 problem, not a panic,
     // and the server goes on answering.
     std::fs::remove_file(server.object_file(&object_key(&bytes))).unwrap();
@@ -892,6 +897,15 @@ async fn attachments_upload_list_download_and_delete_through_an_s3_bucket() {
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["type"], "/problems/internal", "{problem}");
+    assert_eq!(app.call(Method::GET, &path, Some(&oem), None).await.0, 200);
+
+    // The store going down: downloads answer 503 (Chinese by default), listing still works.
+    server.stop().await;
+    let res = fetch(&app, Some(&oem), &photo).await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["title"], "服务暂时不可用", "{problem}");
     assert_eq!(app.call(Method::GET, &path, Some(&oem), None).await.0, 200);
 }
 
