@@ -612,3 +612,169 @@ async fn web_sessions_end_after_thirty_idle_minutes_or_twelve_hours() {
         let _ = what;
     }
 }
+
+/// Every `<input …>` tag on the page whose name mentions a password.
+fn password_inputs(body: &str) -> Vec<String> {
+    body.match_indices("<input")
+        .filter_map(|(at, _)| {
+            let tag = &body[at..at + body[at..].find('>')? + 1];
+            tag.contains("password\"").then(|| tag.to_owned())
+        })
+        .filter(|tag| tag.contains(" name=\"") && tag.contains("password\""))
+        .collect()
+}
+
+/// ASVS 6.2.6, 6.2.7, 6.2.9: every password field is masked, names what a password manager
+/// should fill, allows 128 characters, and nothing on the page could stop pasting into it.
+#[tokio::test]
+async fn every_password_field_is_masked_and_open_to_password_managers() {
+    let app = TestApp::spawn().await;
+    let email = "fields@a.example.cn";
+    app.verified_user(email, "supplier", CODE_A).await;
+    let mut v = Visitor::new(&app, "zh-CN");
+    let mut pages = Vec::new();
+    for path in ["/login", "/register", "/reset-password?token=whatever"] {
+        let page = v.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        pages.push((path, page));
+    }
+    v.log_in(email, PASSWORD).await;
+    pages.push(("/account", v.get("/account").await));
+    for (path, page) in pages {
+        page.assert_clean();
+        let inputs = password_inputs(&page.body);
+        assert!(!inputs.is_empty(), "{path} asks for a password");
+        for input in inputs {
+            assert!(input.contains(r#"type="password""#), "{path}: {input}");
+            assert!(
+                input.contains(r#"autocomplete="current-password""#)
+                    || input.contains(r#"autocomplete="new-password""#),
+                "{path}: {input}"
+            );
+            assert!(input.contains(r#"maxlength="128""#), "{path}: {input}");
+            for banned in [
+                "onpaste",
+                "oncopy",
+                "ondrop",
+                "readonly",
+                r#"autocomplete="off""#,
+            ] {
+                assert!(!input.contains(banned), "{path}: {input}");
+            }
+        }
+    }
+}
+
+/// ASVS 6.2.2, 6.2.3, 7.4.3: the account page changes the password with the current one; this
+/// browser stays logged in, every other browser and API login is signed out.
+#[tokio::test]
+async fn a_password_changed_on_the_account_page_keeps_this_browser_and_signs_out_the_rest() {
+    let app = TestApp::spawn().await;
+    let email = "pw@a.example.cn";
+    let fresh = "a brand new passphrase";
+    let api = app.verified_user(email, "supplier", CODE_A).await;
+    let mut here = Visitor::new(&app, "zh-CN");
+    here.log_in(email, PASSWORD).await;
+    let mut there = Visitor::new(&app, "en");
+    there.log_in(email, PASSWORD).await;
+
+    let page = here.get("/account").await;
+    assert!(page.has("修改密码") && page.has("当前密码"));
+    let token = page.csrf();
+    let wrong = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf_token", token.as_str()),
+                ("current_password", "not it at all"),
+                ("new_password", fresh),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong
+            .field_error("current_password")
+            .is_some_and(|e| e.contains("当前密码不正确")),
+        "{}",
+        wrong.body
+    );
+    let weak = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf_token", token.as_str()),
+                ("current_password", PASSWORD),
+                ("new_password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.field_error("new_password").is_some(), "{}", weak.body);
+    let forged = here
+        .post(
+            "/account/password",
+            &[("current_password", PASSWORD), ("new_password", fresh)],
+        )
+        .await;
+    assert_eq!(forged.status, 403, "no CSRF token, no change");
+    assert_eq!(
+        there.get("/account").await.status,
+        200,
+        "nothing changed yet"
+    );
+
+    here.post(
+        "/account/password",
+        &[
+            ("csrf_token", token.as_str()),
+            ("current_password", PASSWORD),
+            ("new_password", fresh),
+        ],
+    )
+    .await
+    .assert_redirect("/account?password=1");
+    let after = here.get("/account?password=1").await;
+    assert_eq!(after.status, 200);
+    assert!(after.has("密码已修改"), "{}", after.body);
+    there.get("/account").await.assert_redirect("/login");
+    assert_eq!(
+        app.get_as("/api/v1/me", &api.access_token).await.status(),
+        401
+    );
+    let mut again = Visitor::new(&app, "zh-CN");
+    again.log_in(email, fresh).await;
+}
+
+/// ASVS 7.2.4: logging in again (as anyone) replaces the browser's session token, and the one
+/// held before is dead on the server, not merely forgotten by the browser.
+#[tokio::test]
+async fn logging_in_again_replaces_the_session_and_kills_the_old_token() {
+    let app = TestApp::spawn().await;
+    app.verified_user("first@a.example.cn", "supplier", CODE_A)
+        .await;
+    app.verified_user("second@b.example.cn", "oem", CODE_B)
+        .await;
+    let mut v = Visitor::new(&app, "zh-CN");
+    v.log_in("first@a.example.cn", PASSWORD).await;
+    let old = v.cookies["peitao_session"].clone();
+    let token = v.get("/account").await.csrf();
+    let res = v
+        .post(
+            "/login",
+            &[
+                ("csrf_token", token.as_str()),
+                ("email", "second@b.example.cn"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    res.assert_redirect("/account");
+    let new = v.cookies["peitao_session"].clone();
+    assert_ne!(old, new);
+    assert!(v.get("/account").await.has("second@b.example.cn"));
+    // The old token, replayed by someone who kept it, opens nothing.
+    let mut replay = Visitor::new(&app, "zh-CN");
+    replay.cookies.insert("peitao_session".into(), old);
+    replay.get("/account").await.assert_redirect("/login");
+}

@@ -345,11 +345,14 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
+/// Issues an access token naming the login session `family` and the family's next refresh
+/// token, which expires at `refresh_expires_at`: a login's own lifetime, never extended by use.
 async fn issue_pair(
     state: &AppState,
     txn: &DatabaseTransaction,
     user: &user::Model,
     family: Uuid,
+    refresh_expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<TokenPair, ApiError> {
     let auth = &state.config.auth;
@@ -358,6 +361,7 @@ async fn issue_pair(
         user_id: UserId(user.id),
         role,
         organization_id: user.organization_id.map(OrganizationId),
+        session_id: family,
     };
     let access_token = access::issue(
         &state.keys,
@@ -371,14 +375,12 @@ async fn issue_pair(
         ApiError::Internal
     })?;
     let refresh_token = OpaqueToken::generate();
-    let refresh_ttl =
-        chrono::Duration::from_std(auth.refresh_ttl).map_err(|_| ApiError::Internal)?;
     refresh::create(
         txn,
         user.id,
         family,
         refresh_token.hash,
-        now + refresh_ttl,
+        refresh_expires_at,
         now,
     )
     .await?;
@@ -406,9 +408,21 @@ pub async fn login(
     origin: &Origin,
 ) -> Result<TokenPair, ApiError> {
     let (user, txn) = check_credentials(state, email, password_input, origin).await?;
-    let pair = issue_pair(state, &txn, &user, Uuid::now_v7(), Utc::now()).await?;
+    let pair = new_login_session(state, &txn, &user).await?;
     commit(txn).await?;
     Ok(pair)
+}
+
+/// Starts a new API login session (a new refresh-token family) for `user`.
+async fn new_login_session(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    user: &user::Model,
+) -> Result<TokenPair, ApiError> {
+    let now = Utc::now();
+    let refresh_ttl = chrono::Duration::from_std(state.config.auth.refresh_ttl)
+        .map_err(|_| ApiError::Internal)?;
+    issue_pair(state, txn, user, Uuid::now_v7(), now + refresh_ttl, now).await
 }
 
 /// Checks a login and records it (audit, failure counter); returns the account and the open
@@ -512,14 +526,20 @@ pub async fn refresh(
     let now = Utc::now();
     let txn = begin(state).await?;
     match refresh::present(&txn, &hash_opaque(token.trim()), now).await? {
-        Presented::Rotated { user_id, family_id } => {
+        Presented::Rotated {
+            user_id,
+            family_id,
+            expires_at_ms,
+        } => {
             let Some(user) = users::find_by_id(&txn, user_id)
                 .await?
                 .filter(|u| u.deactivated_at.is_none())
             else {
                 return Err(ApiError::Unauthorized);
             };
-            let pair = issue_pair(state, &txn, &user, family_id, now).await?;
+            let expires_at =
+                DateTime::from_timestamp_millis(expires_at_ms).ok_or(ApiError::Internal)?;
+            let pair = issue_pair(state, &txn, &user, family_id, expires_at, now).await?;
             commit(txn).await?;
             Ok(pair)
         }
@@ -551,8 +571,13 @@ pub async fn refresh(
 /// Database errors only: logging out with an unknown token still answers 204.
 pub async fn logout(state: &AppState, token: &str) -> Result<(), ApiError> {
     let txn = begin(state).await?;
-    refresh::revoke_by_token(&txn, &hash_opaque(token.trim()), Utc::now()).await?;
-    commit(txn).await
+    let family = refresh::revoke_by_token(&txn, &hash_opaque(token.trim()), Utc::now()).await?;
+    commit(txn).await?;
+    // Its access tokens stop here at once (other instances within the cache's second).
+    if let Some(family) = family {
+        state.accounts.forget_session(family);
+    }
+    Ok(())
 }
 
 /// Mails a reset link if the account exists; the answer is the same either way.
@@ -671,8 +696,121 @@ pub async fn confirm_password_reset(
         now,
     )
     .await?;
+    tell_password_changed(&txn, state, &user, now).await?;
     commit(txn).await?;
     state.accounts.forget(user.id);
+    Ok(())
+}
+
+/// Tells the account's owner by mail that its password changed, so a change they did not make
+/// is noticed (the mail links to the reset page).
+async fn tell_password_changed(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let content = MailContent::PasswordChanged {
+        display_name: user.display_name.clone(),
+        link: mailing::link(state, "/forgot-password"),
+    };
+    mailing::tell(
+        txn,
+        state,
+        &Recipient::user(user),
+        &content,
+        &format!("{}:{}", user.id, now.timestamp_millis()),
+        now,
+    )
+    .await
+}
+
+/// Which session a password change keeps: the one it was made from.
+#[derive(Debug, Clone)]
+pub enum Keep {
+    /// An API login session (the access token's refresh-token family).
+    Api(Option<Uuid>),
+    /// A browser session, by the hash of its cookie's token.
+    Web(String),
+}
+
+/// What a password change receives (`POST /api/v1/me/password`, the account page's form).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PasswordChange {
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub new_password: String,
+}
+
+/// Changes one's own password: the current one must be given (a wrong one counts as a failed
+/// login, so this cannot be used to guess past the lock), the new one must meet the rules; every
+/// other session of the account ends, and the owner is told by mail.
+///
+/// # Errors
+/// 422 naming `current_password` (wrong) or `new_password` (breaks a rule); 429 over the limits.
+pub async fn change_password(
+    state: &AppState,
+    me: &user::Model,
+    input: PasswordChange,
+    keep: Keep,
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    limit_ip(state, "login", origin).await?;
+    let auth = &state.config.auth;
+    let failures_key = format!("login-failures:{}", me.email);
+    let window_ms = i64::try_from(auth.login_window.as_millis()).unwrap_or(i64::MAX / 2);
+    let now = Utc::now();
+    let seen =
+        rate_limit::peek(&state.db, &failures_key, window_ms, now.timestamp_millis()).await?;
+    if seen.hits >= auth.login_max_failures {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: retry_after(seen.resets_at_ms, now.timestamp_millis()),
+        });
+    }
+    if !password::verify(input.current_password, me.password_hash.clone()).await {
+        rate_limit::hit(&state.db, &failures_key, window_ms, now.timestamp_millis()).await?;
+        return Err(ApiError::invalid(
+            "current_password",
+            &Invalid::new(
+                "password.current_wrong",
+                "当前密码不正确。",
+                "The current password is not correct.",
+            ),
+        ));
+    }
+    let email = Email::parse(&me.email).ok();
+    password::check_new(&input.new_password, email.as_ref())
+        .map_err(|e| ApiError::invalid("new_password", &e))?;
+    let hash = password::hash(input.new_password, auth.hash_cost)
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    let txn = begin(state).await?;
+    users::set_password(&txn, me.id, hash, now).await?;
+    let (keep_family, keep_web) = match &keep {
+        Keep::Api(family) => (*family, None),
+        Keep::Web(hash) => (None, Some(hash.as_str())),
+    };
+    let revoked = refresh::revoke_all_for_user_but(&txn, me.id, keep_family, now).await?
+        + peitao_persistence::web_sessions::revoke_all_for_user_but(&txn, me.id, keep_web, now)
+            .await?;
+    audit::record(
+        &txn,
+        entry(
+            Some(me),
+            "user.password_change",
+            "user",
+            Some(me.id.to_string()),
+            json!({"sessions_revoked": revoked}),
+            &origin.ip,
+        ),
+        now,
+    )
+    .await?;
+    tell_password_changed(&txn, state, me, now).await?;
+    commit(txn).await?;
+    rate_limit::reset(&state.db, &failures_key).await?;
+    state.accounts.forget(me.id);
     Ok(())
 }
 

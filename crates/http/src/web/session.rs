@@ -83,6 +83,12 @@ pub async fn start(state: &AppState, user_id: uuid::Uuid) -> Result<Cookie<'stat
     ))
 }
 
+/// The stored form (hash) of the request's session token, if it carries one.
+#[must_use]
+pub fn token_hash(req: &HttpRequest) -> Option<String> {
+    req.cookie(SESSION_COOKIE).map(|c| hash_opaque(c.value()))
+}
+
 /// Ends the request's session, if any.
 ///
 /// # Errors
@@ -127,7 +133,11 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<WebUs
 fn web_user(user: user::Model, csrf_token: String) -> Option<WebUser> {
     let actor = crate::auth::actor_for(&user)?;
     Some(WebUser {
-        auth: AuthUser { actor, user },
+        auth: AuthUser {
+            actor,
+            user,
+            session_id: None,
+        },
         csrf_token,
     })
 }

@@ -1,5 +1,5 @@
-//! My account: who I am and for which company, my name, language and mail settings, the
-//! verification mail again, and the way out.
+//! My account: who I am and for which company, my name, language and mail settings, my
+//! password, the verification mail again, and the way out.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,9 +16,9 @@ use super::{TokenOnly, Visit, or_answer, render, see_other, with_cookies};
 use crate::AppState;
 use crate::api::accounts::origin;
 use crate::error::{ApiError, FieldError};
-use crate::service::accounts::{self, MeChanges};
+use crate::service::accounts::{self, Keep, MeChanges, PasswordChange};
 use crate::web::layout::Chrome;
-use crate::web::session::{CSRF_FIELD, WebUser};
+use crate::web::session::{self, CSRF_FIELD, WebUser};
 
 /// The company as the account page shows it.
 pub struct CompanyView {
@@ -42,6 +42,8 @@ struct AccountPage {
     org_role: Option<&'static str>,
     company: Option<CompanyView>,
     fields: Vec<Field>,
+    /// The password change form (never pre-filled).
+    password_fields: Vec<Field>,
     /// Links to the match lifecycle pages this account uses.
     lw: &'static super::lifecycle_words::LifecycleWords,
     dw: &'static super::desk_words::DeskWords,
@@ -95,6 +97,18 @@ fn settings_fields(w: &AccountWords, f: &SettingsForm) -> Vec<Field> {
     ]
 }
 
+fn password_fields(w: &AccountWords) -> Vec<Field> {
+    vec![
+        Field::input("current_password", "password", w.current_password, "")
+            .autocomplete("current-password")
+            .maxlength(128),
+        Field::input("new_password", "password", w.new_password, "")
+            .autocomplete("new-password")
+            .maxlength(128)
+            .hint(w.new_password_hint),
+    ]
+}
+
 fn role_name(w: &AccountWords, role: &str) -> &'static str {
     match role {
         "supplier" => w.role_supplier,
@@ -142,6 +156,7 @@ async fn page(
     status: StatusCode,
     input: &SettingsForm,
     errors: &[FieldError],
+    password_errors: &[FieldError],
     mut notices: Vec<Notice>,
 ) -> HttpResponse {
     let w = AccountWords::for_locale(visit.locale);
@@ -152,6 +167,12 @@ async fn page(
     let mut fields = settings_fields(w, input);
     if !errors.is_empty() {
         let unplaced = place_errors(&mut fields, errors, visit.locale);
+        notices.push(Notice::new("error", visit.common().fix_fields));
+        notices.extend(unplaced.into_iter().map(|t| Notice::new("error", t)));
+    }
+    let mut password_fields = password_fields(w);
+    if !password_errors.is_empty() {
+        let unplaced = place_errors(&mut password_fields, password_errors, visit.locale);
         notices.push(Notice::new("error", visit.common().fix_fields));
         notices.extend(unplaced.into_iter().map(|t| Notice::new("error", t)));
     }
@@ -172,6 +193,7 @@ async fn page(
         },
         company,
         fields,
+        password_fields,
         lw: super::lifecycle_words::LifecycleWords::for_locale(visit.locale),
         dw: super::desk_words::DeskWords::for_locale(visit.locale),
         staff: me.auth.actor.role.is_staff(),
@@ -183,6 +205,7 @@ async fn page(
 pub struct Flash {
     saved: Option<String>,
     sent: Option<String>,
+    password: Option<String>,
 }
 
 /// GET /account — `?saved` and `?sent` say what the last POST did.
@@ -200,11 +223,15 @@ pub async fn show(
     if flash.sent.is_some() {
         notices.push(Notice::new("success", w.sent));
     }
+    if flash.password.is_some() {
+        notices.push(Notice::new("success", w.password_changed));
+    }
     page(
         &visit,
         &me,
         StatusCode::OK,
         &SettingsForm::of(&me.auth.user),
+        &[],
         &[],
         notices,
     )
@@ -239,6 +266,7 @@ pub async fn save(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &input,
                 &errors,
+                &[],
                 Vec::new(),
             )
             .await
@@ -267,9 +295,56 @@ pub async fn resend(
                 StatusCode::TOO_MANY_REQUESTS,
                 &SettingsForm::of(&me.auth.user),
                 &[],
+                &[],
                 vec![notice],
             )
             .await
+        }
+        Err(err) => visit.error(&err),
+    }
+}
+
+/// What the password form posts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    csrf_token: String,
+    current_password: String,
+    new_password: String,
+}
+
+/// POST /account/password — changes the password; this browser stays logged in, every other
+/// session ends.
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    let input = form.into_inner();
+    if !visit.csrf_ok(&input.csrf_token) {
+        return visit.csrf_refused("/account");
+    }
+    let keep = Keep::Web(session::token_hash(&req).unwrap_or_default());
+    let change = PasswordChange {
+        current_password: input.current_password,
+        new_password: input.new_password,
+    };
+    let settings = SettingsForm::of(&me.auth.user);
+    match accounts::change_password(&state, &me.auth.user, change, keep, &origin(&req, &state))
+        .await
+    {
+        Ok(()) => see_other("/account?password=1"),
+        Err(ApiError::Validation(errors)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            page(&visit, &me, status, &settings, &[], &errors, Vec::new()).await
+        }
+        Err(ApiError::RateLimited { retry_after_secs }) => {
+            let notice = Notice::new("error", visit.wait(retry_after_secs));
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            let mut res = page(&visit, &me, status, &settings, &[], &[], vec![notice]).await;
+            super::retry_after(&mut res, retry_after_secs);
+            res
         }
         Err(err) => visit.error(&err),
     }

@@ -68,6 +68,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/account/resend-verification",
         web::post().to(account::resend),
     )
+    .route(
+        "/account/password",
+        web::post().to(account::change_password),
+    )
     .route("/account/members", web::get().to(members::list))
     .route("/account/members/invite", web::post().to(members::invite))
     .route(

@@ -153,6 +153,13 @@ words!(
         members_link: "查看和管理企业成员", "See and manage your company's members";
         session_heading: "退出", "Log out";
         log_out: "退出登录", "Log out";
+        password_heading: "修改密码", "Change your password";
+        password_intro: "修改后，其他设备和浏览器上的登录都会结束，我们也会发邮件告诉您。", "Once it is changed, every other device and browser is logged out, and we tell you by mail.";
+        current_password: "当前密码", "Current password";
+        new_password: "新密码", "New password";
+        new_password_hint: "至少 10 个字符，不要使用常见密码，也不要包含邮箱 @ 前的部分。", "At least 10 characters; not a common password, and not the part of your email before the @.";
+        change_password: "修改密码", "Change password";
+        password_changed: "密码已修改，其他设备上的登录已结束。", "Your password is changed, and you were logged out everywhere else.";
     }
 );
 
