@@ -325,7 +325,7 @@ pub async fn change_password(
     if !visit.csrf_ok(&input.csrf_token) {
         return visit.csrf_refused("/account");
     }
-    let keep = Keep::Web(session::token_hash(&req).unwrap_or_default());
+    let keep = Keep::Web(session::token_hash(&state, &req).unwrap_or_default());
     let change = PasswordChange {
         current_password: input.current_password,
         new_password: input.new_password,

@@ -243,7 +243,7 @@ impl<'a> Visit<'a> {
 
     /// Whether a posted form carries this visitor's CSRF token.
     pub fn csrf_ok(&self, posted: &str) -> bool {
-        session::csrf_ok(self.req, self.user.as_ref(), posted)
+        session::csrf_ok(self.state, self.req, self.user.as_ref(), posted)
     }
 
     /// The 403 page for a form without a valid CSRF token; `back` is where the form lives.
