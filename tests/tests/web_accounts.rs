@@ -778,3 +778,42 @@ async fn logging_in_again_replaces_the_session_and_kills_the_old_token() {
     replay.cookies.insert("peitao_session".into(), old);
     replay.get("/account").await.assert_redirect("/login");
 }
+
+/// ASVS 7.4.4: every page a logged-in visitor sees offers the way out in its header, and that
+/// button really logs out.
+#[tokio::test]
+async fn every_page_offers_logging_out_to_a_logged_in_visitor() {
+    let app = TestApp::spawn().await;
+    let email = "leave@a.example.cn";
+    app.verified_user(email, "supplier", CODE_A).await;
+    let mut v = Visitor::new(&app, "zh-CN");
+    let anonymous = v.get("/directory").await;
+    assert!(!anonymous.has(r#"action="/logout""#), "nobody to log out");
+    v.log_in(email, PASSWORD).await;
+    // The pages that know the session (the home page is the same for everyone).
+    for path in [
+        "/account",
+        "/account/members",
+        "/directory",
+        "/my/capabilities",
+        "/capabilities/new",
+        "/matches",
+        "/intentions",
+        "/events",
+    ] {
+        let page = v.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        page.assert_clean();
+        let header = &page.body[..page.body.find("<main").unwrap()];
+        assert!(
+            header.contains(r#"<form class="log-out" method="post" action="/logout">"#)
+                && header.contains("退出"),
+            "{path} has no log-out in its header"
+        );
+    }
+    let token = v.get("/directory").await.csrf();
+    v.post("/logout", &[("csrf_token", &token)])
+        .await
+        .assert_redirect("/");
+    v.get("/account").await.assert_redirect("/login");
+}

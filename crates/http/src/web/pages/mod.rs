@@ -203,16 +203,18 @@ impl<'a> Visit<'a> {
     /// or leads to the account.
     pub fn chrome(&self) -> Chrome {
         let c = self.common();
-        let link = match self.user {
-            Some(_) => SessionLink {
+        let link = match &self.user {
+            Some(user) => SessionLink {
                 href: "/account",
                 label: c.my_account,
                 nav_label: c.nav_label,
+                log_out: Some((c.log_out, user.csrf_token.clone())),
             },
             None => SessionLink {
                 href: "/login",
                 label: c.log_in,
                 nav_label: c.nav_label,
+                log_out: None,
             },
         };
         let chrome = Chrome::for_request(self.locale, self.req).with_session_link(link);

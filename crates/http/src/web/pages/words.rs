@@ -33,6 +33,7 @@ words!(
         nav_label: "账号", "Account";
         log_in: "登录", "Log in";
         my_account: "我的账号", "My account";
+        log_out: "退出", "Log out";
         fix_fields: "请修改下面标出的内容后再提交。", "Please correct the fields marked below.";
         required: "请填写此项。", "Please fill this in.";
         home: "返回首页", "Back to the home page";
