@@ -386,6 +386,17 @@ async fn wrong_passwords_and_unknown_accounts_get_the_same_answer_until_the_limi
             .status,
         429
     );
+    // ASVS 6.3.4: one lock for every way in; the API login waits as well.
+    let api = app
+        .post(
+            "/api/v1/auth/login",
+            &serde_json::json!({"email": "zhao@oem.example.cn", "password": PASSWORD}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(api.status(), 429);
+    assert!(api.headers().contains_key("retry-after"));
 }
 
 #[tokio::test]
@@ -772,6 +783,15 @@ async fn logging_in_again_replaces_the_session_and_kills_the_old_token() {
     res.assert_redirect("/account");
     let new = v.cookies["peitao_session"].clone();
     assert_ne!(old, new);
+    // ASVS 7.2.3: 256 random bits, base64url (the server keeps only their SHA-256).
+    for token in [&old, &new] {
+        assert_eq!(token.len(), 43, "{token}");
+        assert!(
+            token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+    }
     assert!(v.get("/account").await.has("second@b.example.cn"));
     // The old token, replayed by someone who kept it, opens nothing.
     let mut replay = Visitor::new(&app, "zh-CN");

@@ -294,6 +294,30 @@ mod tests {
         assert_eq!(rejected(&token), TokenError::Invalid(Rejection::Signature));
     }
 
+    /// ASVS 9.1.3: keys come only from configuration; a header that carries its own key or
+    /// points at one (`jwk`, `jku`, `x5u`) changes nothing.
+    #[test]
+    fn keys_named_or_embedded_in_the_header_are_ignored() {
+        use base64::Engine as _;
+        let attacker = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(OTHER_SECRET);
+        let header = json!({
+            "typ": "JWT", "alg": "HS256", "kid": kid(),
+            "jwk": { "kty": "oct", "k": attacker },
+            "jku": "https://evil.example/jwks.json",
+            "x5u": "https://evil.example/cert.pem",
+        });
+        let token = forge::sign(
+            &header,
+            &good_claims(),
+            OTHER_SECRET.as_bytes(),
+            Algorithm::HS256,
+        );
+        assert_eq!(rejected(&token), TokenError::Invalid(Rejection::Signature));
+        // The same header over our own signature is fine: the extra fields were never read.
+        let ours = forge::sign(&header, &good_claims(), SECRET.as_bytes(), Algorithm::HS256);
+        assert!(verify(&keys(), ISSUER, &ours, NOW).is_ok());
+    }
+
     #[test]
     fn unknown_or_missing_kid_is_rejected() {
         let header = json!({ "typ": "JWT", "alg": "HS256", "kid": "0123456789abcdef" });

@@ -235,7 +235,11 @@ mod tests {
                 "{refused}"
             );
         }
-        for fine in ["Peitao-demo-2026", "peitao is where we buy parts", "配套平台的零部件采购"] {
+        for fine in [
+            "Peitao-demo-2026",
+            "peitao is where we buy parts",
+            "配套平台的零部件采购",
+        ] {
             assert!(check_new(fine, None).is_ok(), "{fine}");
         }
         assert!(CONTEXT.len() >= 20);
@@ -248,7 +252,10 @@ mod tests {
         let long: String = "长城汽车的零部件配套".repeat(12) + "abcdefgh"; // 128 characters
         assert_eq!(long.chars().count(), 128);
         assert!(check_new(&long, None).is_ok());
-        assert!(check_new(&"x".repeat(64), None).is_ok(), "no composition rules");
+        assert!(
+            check_new(&"x".repeat(64), None).is_ok(),
+            "no composition rules"
+        );
         assert!(check_new("only lower case words", None).is_ok());
         let h = hash(long.clone(), HashCost::Fast).await.unwrap();
         assert!(verify(long.clone(), h.clone()).await);
@@ -260,7 +267,11 @@ mod tests {
         let spaced = " Mixed Case Passphrase ";
         let h = hash(spaced.into(), HashCost::Fast).await.unwrap();
         assert!(verify(spaced.into(), h.clone()).await);
-        for variant in ["Mixed Case Passphrase", " mixed case passphrase ", " MIXED CASE PASSPHRASE "] {
+        for variant in [
+            "Mixed Case Passphrase",
+            " mixed case passphrase ",
+            " MIXED CASE PASSPHRASE ",
+        ] {
             assert!(!verify(variant.into(), h.clone()).await, "{variant:?}");
         }
     }
