@@ -1131,6 +1131,24 @@ async fn changing_the_password_needs_the_current_one_ends_other_sessions_and_tel
         "security mail"
     );
 
+    // The address, which recovery relies on, cannot be changed from a session at all (7.5.1).
+    let (status, _) = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            Some(&here.access_token),
+            Some(&json!({"email": "thief@evil.example"})),
+        )
+        .await;
+    assert!((400..500).contains(&status), "{status}");
+    let me: Value = app
+        .get_as("/api/v1/me", &here.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], email);
+
     // The change is in the audit log.
     let staff = staff_token(
         &app,

@@ -676,10 +676,10 @@ async fn every_password_field_is_masked_and_open_to_password_managers() {
     }
 }
 
-/// ASVS 6.2.2, 6.2.3, 7.4.3: the account page changes the password with the current one; this
-/// browser stays logged in, every other browser and API login is signed out.
+/// ASVS 6.2.2, 6.2.3, 7.4.3, 7.2.4: the account page changes the password with the current one;
+/// this browser goes on under a new session token, every other browser and API login is out.
 #[tokio::test]
-async fn a_password_changed_on_the_account_page_keeps_this_browser_and_signs_out_the_rest() {
+async fn a_password_changed_on_the_account_page_renews_this_browser_and_signs_out_the_rest() {
     let app = TestApp::spawn().await;
     let email = "pw@a.example.cn";
     let fresh = "a brand new passphrase";
@@ -690,6 +690,7 @@ async fn a_password_changed_on_the_account_page_keeps_this_browser_and_signs_out
     there.log_in(email, PASSWORD).await;
 
     let page = here.get("/account").await;
+    let page_session = here.cookies["peitao_session"].clone();
     assert!(page.has("修改密码") && page.has("当前密码"));
     let token = page.csrf();
     let wrong = here
@@ -745,6 +746,12 @@ async fn a_password_changed_on_the_account_page_keeps_this_browser_and_signs_out
     )
     .await
     .assert_redirect("/account?password=1");
+    // A brand-new session token for this browser; the one before the change is dead.
+    let before = page_session.clone();
+    assert_ne!(here.cookies["peitao_session"], before);
+    let mut replay = Visitor::new(&app, "zh-CN");
+    replay.cookies.insert("peitao_session".into(), before);
+    replay.get("/account").await.assert_redirect("/login");
     let after = here.get("/account?password=1").await;
     assert_eq!(after.status, 200);
     assert!(after.has("密码已修改"), "{}", after.body);

@@ -111,24 +111,3 @@ pub async fn revoke_all_for_user<C: ConnectionTrait>(
         .await?;
     Ok(result.rows_affected)
 }
-
-/// Ends every session of a user except the one whose token hashes to `keep` (a password change
-/// made in that browser keeps it signed in and signs out everywhere else).
-///
-/// # Errors
-/// Database errors.
-pub async fn revoke_all_for_user_but<C: ConnectionTrait>(
-    conn: &C,
-    user_id: Uuid,
-    keep: Option<&str>,
-    now: DateTime<Utc>,
-) -> StoreResult<u64> {
-    let mut update = web_session::Entity::update_many()
-        .col_expr(web_session::Column::RevokedAt, Expr::value(now))
-        .filter(web_session::Column::UserId.eq(user_id))
-        .filter(web_session::Column::RevokedAt.is_null());
-    if let Some(hash) = keep {
-        update = update.filter(web_session::Column::TokenHash.ne(hash));
-    }
-    Ok(update.exec(conn).await?.rows_affected)
-}

@@ -221,12 +221,11 @@ pub async fn change_password(
     body: web::Json<accounts::PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     user.authorize(peitao_auth::policy::Action::EditOwnAccount)?;
-    let keep = accounts::Keep::Api(user.session_id);
     accounts::change_password(
         &state,
         &user.user,
         body.into_inner(),
-        keep,
+        user.session_id,
         &origin(&req, &state),
     )
     .await?;

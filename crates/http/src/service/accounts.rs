@@ -725,15 +725,6 @@ async fn tell_password_changed(
     .await
 }
 
-/// Which session a password change keeps: the one it was made from.
-#[derive(Debug, Clone)]
-pub enum Keep {
-    /// An API login session (the access token's refresh-token family).
-    Api(Option<Uuid>),
-    /// A browser session, by the hash of its cookie's token.
-    Web(String),
-}
-
 /// What a password change receives (`POST /api/v1/me/password`, the account page's form).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PasswordChange {
@@ -745,7 +736,8 @@ pub struct PasswordChange {
 
 /// Changes one's own password: the current one must be given (a wrong one counts as a failed
 /// login, so this cannot be used to guess past the lock), the new one must meet the rules; every
-/// other session of the account ends, and the owner is told by mail.
+/// session of the account ends but the API login `keep` (the caller's own), and the owner is told
+/// by mail. A browser making the change starts itself a fresh session afterwards.
 ///
 /// # Errors
 /// 422 naming `current_password` (wrong) or `new_password` (breaks a rule); 429 over the limits.
@@ -753,7 +745,7 @@ pub async fn change_password(
     state: &AppState,
     me: &user::Model,
     input: PasswordChange,
-    keep: Keep,
+    keep: Option<Uuid>,
     origin: &Origin,
 ) -> Result<(), ApiError> {
     limit_ip(state, "login", origin).await?;
@@ -787,13 +779,8 @@ pub async fn change_password(
         .map_err(|_| ApiError::Internal)?;
     let txn = begin(state).await?;
     users::set_password(&txn, me.id, hash, now).await?;
-    let (keep_family, keep_web) = match &keep {
-        Keep::Api(family) => (*family, None),
-        Keep::Web(hash) => (None, Some(hash.as_str())),
-    };
-    let revoked = refresh::revoke_all_for_user_but(&txn, me.id, keep_family, now).await?
-        + peitao_persistence::web_sessions::revoke_all_for_user_but(&txn, me.id, keep_web, now)
-            .await?;
+    let revoked = refresh::revoke_all_for_user_but(&txn, me.id, keep, now).await?
+        + peitao_persistence::web_sessions::revoke_all_for_user(&txn, me.id, now).await?;
     audit::record(
         &txn,
         entry(

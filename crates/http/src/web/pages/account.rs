@@ -16,7 +16,7 @@ use super::{TokenOnly, Visit, or_answer, render, see_other, with_cookies};
 use crate::AppState;
 use crate::api::accounts::origin;
 use crate::error::{ApiError, FieldError};
-use crate::service::accounts::{self, Keep, MeChanges, PasswordChange};
+use crate::service::accounts::{self, MeChanges, PasswordChange};
 use crate::web::layout::Chrome;
 use crate::web::session::{self, CSRF_FIELD, WebUser};
 
@@ -313,8 +313,8 @@ pub struct PasswordForm {
     new_password: String,
 }
 
-/// POST /account/password — changes the password; this browser stays logged in, every other
-/// session ends.
+/// POST /account/password — changes the password; every session ends, and this browser goes on
+/// under a brand-new one (a new session token after re-authenticating, ASVS 7.2.4).
 pub async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -325,16 +325,18 @@ pub async fn change_password(
     if !visit.csrf_ok(&input.csrf_token) {
         return visit.csrf_refused("/account");
     }
-    let keep = Keep::Web(session::token_hash(&state, &req).unwrap_or_default());
     let change = PasswordChange {
         current_password: input.current_password,
         new_password: input.new_password,
     };
     let settings = SettingsForm::of(&me.auth.user);
-    match accounts::change_password(&state, &me.auth.user, change, keep, &origin(&req, &state))
+    match accounts::change_password(&state, &me.auth.user, change, None, &origin(&req, &state))
         .await
     {
-        Ok(()) => see_other("/account?password=1"),
+        Ok(()) => match session::start(&state, me.auth.user.id).await {
+            Ok(cookie) => with_cookies(see_other("/account?password=1"), [cookie]),
+            Err(err) => visit.error(&err),
+        },
         Err(ApiError::Validation(errors)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             page(&visit, &me, status, &settings, &[], &errors, Vec::new()).await
