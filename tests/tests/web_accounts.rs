@@ -844,3 +844,138 @@ async fn every_page_offers_logging_out_to_a_logged_in_visitor() {
         .assert_redirect("/");
     v.get("/account").await.assert_redirect("/login");
 }
+
+/// The values of the checkboxes called `name` on the page.
+fn checkbox_values(body: &str, name: &str) -> Vec<String> {
+    let marker = format!(r#"<input type="checkbox" name="{name}" value=""#);
+    body.match_indices(&marker)
+        .map(|(at, _)| {
+            let rest = &body[at + marker.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// ASVS 7.5.2: the account page lists the account's live logins — browsers and API logins —
+/// and ends the chosen ones once the password is given again.
+#[tokio::test]
+async fn the_account_page_lists_live_logins_and_ends_chosen_ones_after_the_password() {
+    let app = TestApp::spawn().await;
+    let email = "devices@a.example.cn";
+    let api = app.verified_user(email, "supplier", CODE_A).await;
+    let mut here = Visitor::new(&app, "zh-CN");
+    here.log_in(email, PASSWORD).await;
+    let mut there = Visitor::new(&app, "en");
+    there.log_in(email, PASSWORD).await;
+    // Someone else's logins never show.
+    app.verified_user("stranger@b.example.cn", "oem", CODE_B)
+        .await;
+
+    let page = here.get("/account").await;
+    page.assert_clean();
+    assert!(
+        page.has("登录设备") && page.has("此浏览器"),
+        "{}",
+        page.body
+    );
+    let browsers = checkbox_values(&page.body, "browser");
+    let logins = checkbox_values(&page.body, "api");
+    assert_eq!(
+        browsers.len(),
+        1,
+        "the other browser; this one is marked instead"
+    );
+    assert_eq!(logins.len(), 1, "the API login");
+    let token = page.csrf();
+
+    let none = here
+        .post(
+            "/account/sessions",
+            &[
+                ("csrf_token", token.as_str()),
+                ("sessions_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(none.status, 422);
+    assert!(none.has("请选择要退出的登录"), "{}", none.body);
+    let wrong = here
+        .post(
+            "/account/sessions",
+            &[
+                ("csrf_token", token.as_str()),
+                ("browser", browsers[0].as_str()),
+                ("sessions_password", "not my password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong
+            .field_error("sessions_password")
+            .is_some_and(|e| e.contains("当前密码不正确")),
+        "{}",
+        wrong.body
+    );
+    let forged = here
+        .post(
+            "/account/sessions",
+            &[
+                ("browser", browsers[0].as_str()),
+                ("sessions_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(there.get("/account").await.status, 200, "nothing ended yet");
+
+    here.post(
+        "/account/sessions",
+        &[
+            ("csrf_token", token.as_str()),
+            ("browser", browsers[0].as_str()),
+            ("sessions_password", PASSWORD),
+        ],
+    )
+    .await
+    .assert_redirect("/account?ended=1");
+    there.get("/account").await.assert_redirect("/login");
+    assert_eq!(
+        app.get_as("/api/v1/me", &api.access_token).await.status(),
+        200,
+        "only what was chosen"
+    );
+    let after = here.get("/account?ended=1").await;
+    assert!(after.has("所选登录已退出"));
+    assert!(checkbox_values(&after.body, "browser").is_empty());
+
+    here.post(
+        "/account/sessions",
+        &[
+            ("csrf_token", token.as_str()),
+            ("api", logins[0].as_str()),
+            ("sessions_password", PASSWORD),
+        ],
+    )
+    .await
+    .assert_redirect("/account?ended=1");
+    assert_eq!(
+        app.get_as("/api/v1/me", &api.access_token).await.status(),
+        401,
+        "the API login's access token ends with it"
+    );
+    let refresh = app
+        .post(
+            "/api/v1/auth/refresh",
+            &serde_json::json!({"refresh_token": api.refresh_token}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(refresh.status(), 401);
+    assert_eq!(
+        here.get("/account").await.status,
+        200,
+        "this browser goes on"
+    );
+}

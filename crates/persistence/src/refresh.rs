@@ -111,6 +111,66 @@ pub async fn session_live<C: ConnectionTrait>(
     Ok(live.is_some())
 }
 
+/// A live API login: its family and its current (unspent) refresh token's times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveLogin {
+    pub family_id: Uuid,
+    /// When the login last refreshed (or began, if it never has).
+    pub last_active_at: DateTime<Utc>,
+    pub expires_at_ms: i64,
+}
+
+/// A user's live API logins, most recently active first.
+///
+/// # Errors
+/// Database errors.
+pub async fn live_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<LiveLogin>> {
+    use sea_orm::QueryOrder;
+    let rows = refresh_token::Entity::find()
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::SpentAt.is_null())
+        .filter(refresh_token::Column::ExpiresAtMs.gt(now.timestamp_millis()))
+        .order_by_desc(refresh_token::Column::CreatedAt)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| LiveLogin {
+            family_id: r.family_id,
+            last_active_at: r.created_at,
+            expires_at_ms: r.expires_at_ms,
+        })
+        .collect())
+}
+
+/// Revokes the listed families, if they are `user_id`'s (someone else's ids change nothing).
+///
+/// # Errors
+/// Database errors.
+pub async fn revoke_families_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    families: &[Uuid],
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    if families.is_empty() {
+        return Ok(0);
+    }
+    let result = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::FamilyId.is_in(families.iter().copied()))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// Revokes every token of a family.
 ///
 /// # Errors

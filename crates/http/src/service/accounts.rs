@@ -748,29 +748,9 @@ pub async fn change_password(
     keep: Option<Uuid>,
     origin: &Origin,
 ) -> Result<(), ApiError> {
-    limit_ip(state, "login", origin).await?;
+    reauthenticate(state, me, input.current_password, origin).await?;
     let auth = &state.config.auth;
-    let failures_key = format!("login-failures:{}", me.email);
-    let window_ms = i64::try_from(auth.login_window.as_millis()).unwrap_or(i64::MAX / 2);
     let now = Utc::now();
-    let seen =
-        rate_limit::peek(&state.db, &failures_key, window_ms, now.timestamp_millis()).await?;
-    if seen.hits >= auth.login_max_failures {
-        return Err(ApiError::RateLimited {
-            retry_after_secs: retry_after(seen.resets_at_ms, now.timestamp_millis()),
-        });
-    }
-    if !password::verify(input.current_password, me.password_hash.clone()).await {
-        rate_limit::hit(&state.db, &failures_key, window_ms, now.timestamp_millis()).await?;
-        return Err(ApiError::invalid(
-            "current_password",
-            &Invalid::new(
-                "password.current_wrong",
-                "当前密码不正确。",
-                "The current password is not correct.",
-            ),
-        ));
-    }
     let email = Email::parse(&me.email).ok();
     password::check_new(&input.new_password, email.as_ref())
         .map_err(|e| ApiError::invalid("new_password", &e))?;
@@ -796,7 +776,120 @@ pub async fn change_password(
     .await?;
     tell_password_changed(&txn, state, me, now).await?;
     commit(txn).await?;
+    state.accounts.forget(me.id);
+    Ok(())
+}
+
+/// Asks a logged-in user for their password again before something sensitive (a password
+/// change, ending sessions). A wrong one counts as a failed login, so this is no way round the
+/// login lock; a right one forgives the failures, as a login does.
+///
+/// # Errors
+/// 422 naming `current_password` when it is wrong or missing; 429 over the limits.
+async fn reauthenticate(
+    state: &AppState,
+    me: &user::Model,
+    current_password: String,
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    limit_ip(state, "login", origin).await?;
+    let auth = &state.config.auth;
+    let failures_key = format!("login-failures:{}", me.email);
+    let window_ms = i64::try_from(auth.login_window.as_millis()).unwrap_or(i64::MAX / 2);
+    let now_ms = Utc::now().timestamp_millis();
+    let seen = rate_limit::peek(&state.db, &failures_key, window_ms, now_ms).await?;
+    if seen.hits >= auth.login_max_failures {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: retry_after(seen.resets_at_ms, now_ms),
+        });
+    }
+    if !password::verify(current_password, me.password_hash.clone()).await {
+        rate_limit::hit(&state.db, &failures_key, window_ms, now_ms).await?;
+        return Err(ApiError::invalid(
+            "current_password",
+            &Invalid::new(
+                "password.current_wrong",
+                "当前密码不正确。",
+                "The current password is not correct.",
+            ),
+        ));
+    }
     rate_limit::reset(&state.db, &failures_key).await?;
+    Ok(())
+}
+
+/// One's live logins: browser sessions and API logins.
+#[derive(Debug, Clone, Default)]
+pub struct LiveSessions {
+    pub browsers: Vec<peitao_persistence::entities::web_session::Model>,
+    pub api: Vec<refresh::LiveLogin>,
+}
+
+/// Lists one's live logins (the account page shows them).
+///
+/// # Errors
+/// Database errors.
+pub async fn live_sessions(
+    state: &AppState,
+    me: &user::Model,
+    lifetimes: peitao_persistence::web_sessions::Lifetimes,
+) -> Result<LiveSessions, ApiError> {
+    let now = Utc::now();
+    let conn = state.db.conn();
+    Ok(LiveSessions {
+        browsers: peitao_persistence::web_sessions::live_for_user(
+            conn,
+            me.id,
+            lifetimes,
+            now.timestamp_millis(),
+        )
+        .await?,
+        api: refresh::live_for_user(conn, me.id, now).await?,
+    })
+}
+
+/// Ends the chosen logins of one's own after asking for the password again (ASVS 7.5.2).
+///
+/// # Errors
+/// 422 naming `sessions` when none is chosen, or `current_password`; 429 over the limits.
+pub async fn end_sessions(
+    state: &AppState,
+    me: &user::Model,
+    current_password: String,
+    browsers: &[Uuid],
+    api: &[Uuid],
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    if browsers.is_empty() && api.is_empty() {
+        return Err(ApiError::invalid(
+            "sessions",
+            &Invalid::new(
+                "sessions.none",
+                "请选择要退出的登录。",
+                "Choose the logins to end.",
+            ),
+        ));
+    }
+    reauthenticate(state, me, current_password, origin).await?;
+    let now = Utc::now();
+    let txn = begin(state).await?;
+    let ended = peitao_persistence::web_sessions::revoke_ids_for_user(&txn, me.id, browsers, now)
+        .await?
+        + refresh::revoke_families_for_user(&txn, me.id, api, now).await?;
+    audit::record(
+        &txn,
+        entry(
+            Some(me),
+            "user.sessions_end",
+            "user",
+            Some(me.id.to_string()),
+            json!({"browsers": browsers, "api": api, "revoked": ended}),
+            &origin.ip,
+        ),
+        now,
+    )
+    .await?;
+    commit(txn).await?;
     state.accounts.forget(me.id);
     Ok(())
 }

@@ -99,6 +99,13 @@ pub async fn start(state: &AppState, user_id: uuid::Uuid) -> Result<Cookie<'stat
     ))
 }
 
+/// The stored form (hash) of the request's session token, if it carries one.
+#[must_use]
+pub fn token_hash(state: &AppState, req: &HttpRequest) -> Option<String> {
+    req.cookie(cookie_name(state, SESSION_COOKIE))
+        .map(|c| hash_opaque(c.value()))
+}
+
 /// Ends the request's session, if any.
 ///
 /// # Errors

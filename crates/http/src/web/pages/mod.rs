@@ -72,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/account/password",
         web::post().to(account::change_password),
     )
+    .route("/account/sessions", web::post().to(account::end_sessions))
     .route("/account/members", web::get().to(members::list))
     .route("/account/members/invite", web::post().to(members::invite))
     .route(

@@ -161,6 +161,18 @@ words!(
         new_password_hint: "至少 10 个字符，不要使用常见密码，也不要包含邮箱 @ 前的部分。", "At least 10 characters; not a common password, and not the part of your email before the @.";
         change_password: "修改密码", "Change password";
         password_changed: "密码已修改，其他设备上的登录已结束。", "Your password is changed, and you were logged out everywhere else.";
+        sessions_heading: "登录设备", "Where you are logged in";
+        sessions_intro: "以下是您账号当前有效的登录。不认识的登录请选中后退出，并修改密码。", "These are your account's logins that are still valid. End any you do not recognise, and change your password.";
+        sessions_legend: "当前有效的登录", "Valid logins";
+        this_browser: "此浏览器", "This browser";
+        browser_session: "浏览器", "Browser";
+        api_login: "API 登录", "API login";
+        started: "登录于", "logged in";
+        last_active: "最近活动", "last active";
+        expires: "到期", "expires";
+        sessions_password: "请再次输入密码", "Your password again";
+        end_sessions: "退出所选登录", "End the chosen logins";
+        sessions_ended: "所选登录已退出。", "The chosen logins are ended.";
     }
 );
 
