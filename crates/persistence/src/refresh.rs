@@ -246,3 +246,17 @@ pub async fn revoke_all_for_user<C: ConnectionTrait>(
         .await?;
     Ok(result.rows_affected)
 }
+
+/// Revokes every refresh token of every account, and so every API login and its access tokens
+/// (`peitao sessions end --all`).
+///
+/// # Errors
+/// Database errors.
+pub async fn revoke_everyone<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> StoreResult<u64> {
+    let result = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}

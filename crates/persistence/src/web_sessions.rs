@@ -155,3 +155,16 @@ pub async fn revoke_ids_for_user<C: ConnectionTrait>(
         .await?;
     Ok(result.rows_affected)
 }
+
+/// Ends every browser session of every account (`peitao sessions end --all`).
+///
+/// # Errors
+/// Database errors.
+pub async fn revoke_everyone<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> StoreResult<u64> {
+    let result = web_session::Entity::update_many()
+        .col_expr(web_session::Column::RevokedAt, Expr::value(now))
+        .filter(web_session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
