@@ -1151,7 +1151,7 @@ async fn changing_the_password_needs_the_current_one_ends_other_sessions_and_tel
 
     // The change is in the audit log.
     let staff = staff_token(
-        &app,
+        app,
         "auditor@assoc.example.cn",
         peitao_domain::user::Role::Staff,
     )
