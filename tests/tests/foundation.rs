@@ -505,6 +505,25 @@ async fn over_https_cookies_are_host_prefixed_and_hsts_is_sent() {
         .await
         .unwrap();
     assert_eq!(planted.status(), 303);
+
+    // The language switch's cookie, too, and the pages follow it.
+    let switch = app.get("/lang/en?next=/login", None).await;
+    assert_eq!(switch.status(), 303);
+    let lang = switch.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        lang.starts_with("__Host-peitao_lang=en;")
+            && lang.contains("Secure")
+            && lang.contains("Path=/"),
+        "{lang}"
+    );
+    let english = app
+        .client
+        .get(app.url("/login"))
+        .header("Cookie", "__Host-peitao_lang=en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(english.headers()["content-language"], "en");
 }
 
 #[tokio::test]

@@ -35,7 +35,7 @@ use super::layout::{Chrome, SessionLink, html};
 use super::session::{self, CSRF_FIELD, WebUser};
 use crate::AppState;
 use crate::error::{ApiError, Text};
-use crate::locale::{LANG_COOKIE, request_locale};
+use crate::locale::request_locale;
 use form::{Field, Notice};
 use words::Common;
 
@@ -356,9 +356,11 @@ impl<'a> Visit<'a> {
     /// The language cookie for an account's own language, so its pages follow its setting.
     pub fn lang_cookie(&self, tag: &str) -> Option<Cookie<'static>> {
         let locale = Locale::from_tag(tag)?;
-        let mut cookie = Cookie::build(LANG_COOKIE, locale.tag())
+        let public_url = &self.state.config.public_url;
+        let mut cookie = Cookie::build(crate::locale::lang_cookie_name(public_url), locale.tag())
             .path("/")
             .same_site(actix_web::cookie::SameSite::Lax)
+            .secure(public_url.starts_with("https://"))
             .finish();
         cookie.set_max_age(CookieDuration::days(365));
         Some(cookie)
