@@ -213,6 +213,8 @@ async fn a_taken_email_or_company_is_a_conflict() {
 async fn ten_failed_logins_lock_the_account_for_a_while_and_success_forgives() {
     let app = TestApp::spawn().await;
     app.register("lock@a.example.cn", "supplier", CODE_A).await;
+    app.deliver_mail().await;
+    app.mail.clear();
     let wrong = json!({"email": "lock@a.example.cn", "password": "wrong password!"});
     for _ in 0..9 {
         assert_eq!(
@@ -249,6 +251,20 @@ async fn ten_failed_logins_lock_the_account_for_a_while_and_success_forgives() {
     assert!(retry > 0 && retry <= 15 * 60, "{retry}");
     let p: Value = res.json().await.unwrap();
     assert_eq!(p["title"], "Too many requests");
+    // ASVS 6.3.5: the owner hears of it once, when the lock falls (nine failures said nothing).
+    let mails = app.deliver_mail().await;
+    assert_eq!(
+        mails.len(),
+        1,
+        "{:?}",
+        mails.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        mails[0].subject().as_deref(),
+        Some("【配套】密码错误次数过多，您的账号登录已暂停")
+    );
+    assert!(mails[0].to.iter().any(|t| t.contains("lock@a.example.cn")));
+    assert!(mails[0].body_text().contains("/forgot-password"));
     // Unknown accounts answer like wrong passwords.
     assert_eq!(
         app.post(

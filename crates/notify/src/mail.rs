@@ -18,6 +18,9 @@ pub enum MailContent {
     /// Says the password was just changed (by the owner, or by a reset); the link leads to the
     /// reset page for someone who did not make the change.
     PasswordChanged { display_name: String, link: String },
+    /// Says that logins to the account were paused after too many wrong passwords; the link
+    /// leads to the reset page.
+    LoginLocked { display_name: String, link: String },
     /// Invites someone to join an organization on the platform.
     Invitation {
         inviter_name: String,
@@ -87,6 +90,7 @@ pub enum MailKind {
     VerifyEmail,
     PasswordReset,
     PasswordChanged,
+    LoginLocked,
     Invitation,
     MatchApproved,
     MutualInterest,
@@ -97,10 +101,11 @@ pub enum MailKind {
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 10] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::VerifyEmail,
         MailKind::PasswordReset,
         MailKind::PasswordChanged,
+        MailKind::LoginLocked,
         MailKind::Invitation,
         MailKind::MatchApproved,
         MailKind::MutualInterest,
@@ -117,6 +122,7 @@ impl MailKind {
             MailKind::VerifyEmail => "verify_email",
             MailKind::PasswordReset => "password_reset",
             MailKind::PasswordChanged => "password_changed",
+            MailKind::LoginLocked => "login_locked",
             MailKind::Invitation => "invitation",
             MailKind::MatchApproved => "match_approved",
             MailKind::MutualInterest => "mutual_interest",
@@ -143,6 +149,7 @@ impl MailKind {
             MailKind::VerifyEmail
                 | MailKind::PasswordReset
                 | MailKind::PasswordChanged
+                | MailKind::LoginLocked
                 | MailKind::Invitation
         )
     }
@@ -161,6 +168,7 @@ impl MailContent {
             MailContent::VerifyEmail { .. } => MailKind::VerifyEmail,
             MailContent::PasswordReset { .. } => MailKind::PasswordReset,
             MailContent::PasswordChanged { .. } => MailKind::PasswordChanged,
+            MailContent::LoginLocked { .. } => MailKind::LoginLocked,
             MailContent::Invitation { .. } => MailKind::Invitation,
             MailContent::MatchApproved { .. } => MailKind::MatchApproved,
             MailContent::MutualInterest { .. } => MailKind::MutualInterest,
@@ -178,6 +186,7 @@ impl MailContent {
             MailContent::VerifyEmail { link, .. }
             | MailContent::PasswordReset { link, .. }
             | MailContent::PasswordChanged { link, .. }
+            | MailContent::LoginLocked { link, .. }
             | MailContent::Invitation { link, .. }
             | MailContent::MatchApproved { link, .. }
             | MailContent::MutualInterest { link, .. }
@@ -210,6 +219,12 @@ impl MailContent {
             }
             (MailContent::PasswordChanged { .. }, Locale::En) => {
                 "Your password was changed and your other sessions were ended.".to_owned()
+            }
+            (MailContent::LoginLocked { .. }, Locale::ZhCn) => {
+                "有人多次用错误的密码尝试登录您的账号，登录已暂停。".to_owned()
+            }
+            (MailContent::LoginLocked { .. }, Locale::En) => {
+                "Someone tried many wrong passwords on your account; logins are paused.".to_owned()
             }
             (
                 MailContent::Invitation {
@@ -342,6 +357,7 @@ mod tests {
                 "verify_email",
                 "password_reset",
                 "password_changed",
+                "login_locked",
                 "invitation",
                 "match_approved",
                 "mutual_interest",
@@ -370,6 +386,7 @@ mod tests {
                 MailKind::VerifyEmail,
                 MailKind::PasswordReset,
                 MailKind::PasswordChanged,
+                MailKind::LoginLocked,
                 MailKind::Invitation
             ]
         );

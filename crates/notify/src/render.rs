@@ -144,6 +144,18 @@ mail_templates! {
         "mail/password_changed/body.en.html"
     ]
 
+    login_locked (LoginLocked) { display_name: &'a str, link: &'a str }
+    zh: [
+        "mail/login_locked/subject.zh-CN.txt",
+        "mail/login_locked/body.zh-CN.txt",
+        "mail/login_locked/body.zh-CN.html"
+    ]
+    en: [
+        "mail/login_locked/subject.en.txt",
+        "mail/login_locked/body.en.txt",
+        "mail/login_locked/body.en.html"
+    ]
+
     invitation (Invitation) {
         inviter_name: &'a str,
         organization_name: &'a str,
@@ -306,6 +318,9 @@ pub fn render(
         }
         MailContent::PasswordChanged { display_name, link } => {
             password_changed::render(locale, frame, display_name, link)
+        }
+        MailContent::LoginLocked { display_name, link } => {
+            login_locked::render(locale, frame, display_name, link)
         }
         MailContent::Invitation {
             inviter_name,
@@ -489,6 +504,10 @@ mod tests {
                 link: link("/reset-password?token=t2"),
             },
             MailContent::PasswordChanged {
+                display_name: name.into(),
+                link: link("/forgot-password"),
+            },
+            MailContent::LoginLocked {
                 display_name: name.into(),
                 link: link("/forgot-password"),
             },

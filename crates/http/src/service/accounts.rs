@@ -462,8 +462,10 @@ pub async fn check_credentials(
     let user = match user {
         Some(u) if ok && u.deactivated_at.is_none() => u,
         other => {
-            rate_limit::hit(&state.db, &failures_key, window_ms, now.timestamp_millis()).await?;
+            let seen = rate_limit::hit(&state.db, &failures_key, window_ms, now.timestamp_millis())
+                .await?;
             if let Some(u) = &other {
+                tell_if_locked(&txn, state, u, seen.hits, now).await?;
                 audit::record(
                     &txn,
                     entry(
@@ -497,6 +499,26 @@ pub async fn check_credentials(
     )
     .await?;
     Ok((user, txn))
+}
+
+/// Tells the owner by mail when this failure is the one that locked their logins (once per
+/// lock: later attempts are refused before they count), so guessing does not go unnoticed.
+async fn tell_if_locked<C: peitao_persistence::sea_orm::ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    user: &user::Model,
+    failures: u32,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if failures != state.config.auth.login_max_failures || user.deactivated_at.is_some() {
+        return Ok(());
+    }
+    let content = MailContent::LoginLocked {
+        display_name: user.display_name.clone(),
+        link: mailing::link(state, "/forgot-password"),
+    };
+    let key = format!("{}:{}", user.id, now.timestamp_millis());
+    mailing::tell(conn, state, &Recipient::user(user), &content, &key, now).await
 }
 
 /// A hash of nothing in particular, made once per cost, so unknown emails cost the same time.
@@ -804,7 +826,8 @@ async fn reauthenticate(
         });
     }
     if !password::verify(current_password, me.password_hash.clone()).await {
-        rate_limit::hit(&state.db, &failures_key, window_ms, now_ms).await?;
+        let seen = rate_limit::hit(&state.db, &failures_key, window_ms, now_ms).await?;
+        tell_if_locked(state.db.conn(), state, me, seen.hits, Utc::now()).await?;
         return Err(ApiError::invalid(
             "current_password",
             &Invalid::new(
