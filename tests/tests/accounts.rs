@@ -257,7 +257,10 @@ async fn ten_failed_logins_lock_the_account_for_a_while_and_success_forgives() {
         mails.len(),
         1,
         "{:?}",
-        mails.iter().map(|m| m.subject()).collect::<Vec<_>>()
+        mails
+            .iter()
+            .map(peitao_tests::mail::ReceivedMail::subject)
+            .collect::<Vec<_>>()
     );
     assert_eq!(
         mails[0].subject().as_deref(),
