@@ -258,7 +258,8 @@ where
     Fut: Future<Output = StoreResult<Vec<R>>>,
 {
     let mut out = Vec::with_capacity(want);
-    let first = (want * 2).clamp(64, CHUNK_MAX);
+    // Most searches carry no narrowing filter: a few spare candidates fill the page in one read.
+    let first = (want + want / 4 + 4).min(CHUNK_MAX);
     let hits = search.top(kind, query, after, first, None);
     let mut last = hits.last().copied();
     check(&hits, &mut fetch, &id_of, want, &mut out).await?;
@@ -267,10 +268,11 @@ where
     }
     let rest = WALK_BUDGET.saturating_sub(first).max(first);
     let hits = search.top(kind, query, last, rest, None);
-    // Checked in growing chunks: a filter that passed a few of the first candidates usually
-    // fills the page from the next few hundred.
+    // Checked in chunks sized by how many of the first candidates passed (half again as many
+    // as that rate says the page still needs), growing if a chunk falls short.
+    let passed = out.len().max(1);
+    let mut size = ((want - out.len()) * first * 3 / 2 / passed).clamp(64, CHUNK_MAX);
     let mut start = 0;
-    let mut size = (first * 4).min(CHUNK_MAX);
     while start < hits.len() {
         let chunk = &hits[start..(start + size).min(hits.len())];
         check(chunk, &mut fetch, &id_of, want, &mut out).await?;
