@@ -189,7 +189,9 @@ async fn refresh_matcher(state: AppState, every: Duration, mut stop: watch::Rece
             () = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,
         }
-        if let Err(e) = state.matcher.refresh(&state.db).await {
+        if let Err(e) =
+            peitao_http::service::matching::rematch_after_refresh(&state.db, &state.matcher).await
+        {
             tracing::warn!(error = %e, "refreshing the matching index failed; trying again later");
         }
         if let Err(e) = state.search.refresh(&state.db).await {

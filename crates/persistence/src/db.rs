@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use peitao_migrations::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use crate::{Migrator, StoreError, StoreResult};
 
@@ -97,6 +100,26 @@ impl Db {
     #[must_use]
     pub fn conn(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// deferred transaction that reads and then writes fails with `SQLITE_BUSY_SNAPSHOT` (517,
+    /// "database is locked") without waiting if another connection wrote in between, which
+    /// several processes on one file (or the worker beside requests) make common. Taking the lock
+    /// first makes it wait out `busy_timeout` like a single statement does.
+    ///
+    /// # Errors
+    /// Database errors (on SQLite, also a write lock not had within the busy timeout).
+    pub async fn begin(&self) -> StoreResult<DatabaseTransaction> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: (self.backend == Backend::Sqlite)
+                .then_some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        self.conn
+            .begin_with_options(options)
+            .await
+            .map_err(StoreError::from)
     }
 
     /// Refreshes the planner's statistics after a bulk load. Without them PostgreSQL guesses
