@@ -144,7 +144,7 @@ fn print_demo(report: &DemoReport) {
 
 async fn run_worker(settings: Settings) -> anyhow::Result<()> {
     let (db, reference) = startup::prepare_database(&settings).await?;
-    let state = startup::app_state(&settings, db.clone(), reference).await?;
+    let state = startup::worker_state(&settings, db.clone(), reference)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(startup::build_worker(&settings, state)?.run(stop_rx));
     shutdown_signal().await;

@@ -79,6 +79,18 @@ impl Matcher {
         })
     }
 
+    /// A matcher with an empty index, for processes that never rank (`peitao worker`).
+    #[must_use]
+    pub fn empty(reference: &ReferenceData, rules: ScoringRules, top_k: usize) -> Matcher {
+        Matcher {
+            index: RwLock::new(MatchIndex::new(reference, rules)),
+            top_k,
+            refreshed: Mutex::new(Utc::now()),
+            ranked: Mutex::default(),
+            views: MatchViews::default(),
+        }
+    }
+
     /// Recently read matches lists.
     #[must_use]
     pub fn views(&self) -> &MatchViews {
