@@ -770,3 +770,29 @@ async fn outbox_rows(db: &peitao_persistence::Db) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Instances started together on an empty database each migrate it (`database.migrate_on_start`):
+/// one does, the others wait for it and find nothing left to do.
+#[tokio::test]
+async fn instances_migrating_at_once_all_succeed() {
+    let db = TestDatabase::create().await;
+    let smtp = MailServer::start();
+    let children: Vec<Child> = (0..3)
+        .map(|_| {
+            peitao(db.url(), &smtp)
+                .arg("migrate")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

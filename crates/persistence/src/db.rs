@@ -12,6 +12,10 @@ use sea_orm::{
 
 use crate::{Migrator, StoreError, StoreResult};
 
+/// The PostgreSQL advisory lock key `migrate` holds (any constant unique to this application:
+/// "peitao" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7065_6974_616f;
+
 /// Which engine a `Db` talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -136,15 +140,23 @@ impl Db {
         Ok(())
     }
 
-    /// Brings the schema up to date. Safe to run from several instances: migrations that ran
-    /// are recorded and skipped.
+    /// Brings the schema up to date. Safe to run from several instances at once: the migrations
+    /// run in one transaction that first takes a lock (an advisory lock on PostgreSQL, the write
+    /// lock on SQLite), so a second instance waits, then finds them recorded and skips them.
+    /// Without it, instances starting together on an empty PostgreSQL database failed with
+    /// duplicate-key errors from the catalog as each created the same tables.
     ///
     /// # Errors
-    /// The failing migration's error.
+    /// The failing migration's error; nothing of the run is kept then.
     pub async fn migrate(&self) -> StoreResult<()> {
-        Migrator::up(&self.conn, None)
-            .await
-            .map_err(StoreError::from)
+        let txn = self.begin().await?;
+        if self.backend == Backend::Postgres {
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                .await
+                .map_err(StoreError::from)?;
+        }
+        Migrator::up(&txn, None).await.map_err(StoreError::from)?;
+        txn.commit().await.map_err(StoreError::from)
     }
 
     /// Answers whether the database takes a trivial query now (readiness).
