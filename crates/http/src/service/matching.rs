@@ -2,6 +2,7 @@
 //! organization change here, refreshed from the database for other instances' changes) and the
 //! rematches each change calls for.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -34,6 +35,9 @@ pub struct Matcher {
     /// Needs this process ranked, and when: one ranked before a refresh brought another
     /// instance's change was ranked without it, and is ranked again after that refresh.
     ranked: Mutex<Vec<(Uuid, DateTime<Utc>)>>,
+    /// `updated_at` of the organizations and capabilities the last refreshes read (those within
+    /// the overlap): a row reread unchanged is no reason to rank anything again.
+    seen: Mutex<HashMap<Uuid, DateTime<Utc>>>,
     views: MatchViews,
 }
 
@@ -75,6 +79,7 @@ impl Matcher {
             top_k,
             refreshed: Mutex::new(started),
             ranked: Mutex::default(),
+            seen: Mutex::default(),
             views: MatchViews::default(),
         })
     }
@@ -87,6 +92,7 @@ impl Matcher {
             top_k,
             refreshed: Mutex::new(Utc::now()),
             ranked: Mutex::default(),
+            seen: Mutex::default(),
             views: MatchViews::default(),
         }
     }
@@ -184,11 +190,12 @@ impl Matcher {
     }
 
     /// Picks up what other instances changed since the last refresh, and returns the needs this
-    /// process ranked since the previous refresh began when the reread found changed suppliers or
-    /// capabilities: their proposals may lack a change another instance committed meanwhile (a
-    /// need posted here a moment after a supplier published there), so the caller ranks them
-    /// again ([`rematch_after_refresh`]). Without that they would stay so until the need or the
-    /// capability changed again.
+    /// process ranked since the previous refresh began when the reread found organizations or
+    /// capabilities it had not read before: their proposals may lack a change another instance
+    /// committed meanwhile (a need posted here a moment after a supplier published there), so the
+    /// caller ranks them again ([`rematch_after_refresh`]). Without that they would stay so until
+    /// the need or the capability changed again. Rows only reread (the overlap) trigger nothing,
+    /// so a need is ranked again only while new changes keep arriving around it.
     ///
     /// # Errors
     /// Database errors.
@@ -200,6 +207,7 @@ impl Matcher {
             .unwrap_or_else(PoisonError::into_inner);
         let since = previous - REFRESH_OVERLAP;
         let conn = db.conn();
+        let stamps = matcher_feed::stamps_since(conn, since).await?;
         let suppliers = matcher_feed::suppliers(conn, Some(since)).await?;
         let mut batches = Vec::new();
         let mut after = None;
@@ -223,7 +231,13 @@ impl Matcher {
             .refreshed
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = started;
-        let changed = !suppliers.is_empty() || batches.iter().any(|b| !b.is_empty());
+        let changed = {
+            let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+            seen.retain(|_, at| *at >= since);
+            stamps.into_iter().fold(false, |new, (id, at)| {
+                seen.insert(id, at) != Some(at) || new
+            })
+        };
         let mut ranked = self.ranked.lock().unwrap_or_else(PoisonError::into_inner);
         let mut stale: Vec<Uuid> = if changed {
             ranked
