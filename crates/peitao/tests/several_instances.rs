@@ -1,8 +1,8 @@
 //! Several instances on one database, as a load balancer sees them: two `serve` processes (their
 //! workers off) and two `worker` processes, behind a round-robin TCP proxy, mailing a real SMTP
-//! server. Tokens and browser sessions work on either server, a change made on one shows in the
-//! other's matches and search within seconds, and every mail arrives once although two workers
-//! poll the outbox. PostgreSQL when TEST_DATABASE_URL is set, else one SQLite file (WAL).
+//! server. Tokens, browser sessions and login limits work across servers, a change made on one
+//! shows in the other's matches and search within seconds, and every mail arrives once although
+//! two workers poll the outbox. PostgreSQL when TEST_DATABASE_URL is set, else one SQLite file.
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -43,6 +43,7 @@ fn peitao(db_url: &str, smtp: &MailServer) -> Command {
         .env("PEITAO__WORKER__POLL_INTERVAL_MS", "100")
         // Every request comes from the proxy's address: the per-IP limit is not under test here.
         .env("PEITAO__AUTH__IP_MAX_REQUESTS", "1000")
+        .env("PEITAO__AUTH__LOGIN_MAX_FAILURES", "3")
         .env("RUST_LOG", "warn");
     cmd
 }
@@ -527,6 +528,34 @@ async fn two_servers_and_two_workers_behind_a_round_robin_proxy_act_as_one() {
         )
         .await;
     assert_eq!(status, 401, "its family was revoked on the other server");
+
+    // The failed-login limit counts across servers: three failures spread over both, then 429 on
+    // either.
+    let wrong = json!({"email": "nobody@scale.example.cn", "password": "not the password 1"});
+    for backend in [0, 1, 0] {
+        let (status, _) = client
+            .call_on(
+                backend,
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(&wrong),
+            )
+            .await;
+        assert_eq!(status, 401, "backend {backend}");
+    }
+    for backend in [1, 0] {
+        let (status, _) = client
+            .call_on(
+                backend,
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(&wrong),
+            )
+            .await;
+        assert_eq!(status, 429, "backend {backend}: the limit is shared");
+    }
 
     // A browser: the login form from one server, posted to the other, the account page on both,
     // logged out on one and so on both.
