@@ -481,6 +481,75 @@ async fn another_instances_changes_reach_this_index_on_refresh() {
     assert!(got.iter().any(|g| g.0 == org), "{got:?}");
 }
 
+/// A need ranked here just before another instance's capability reached this index is ranked
+/// again after the refresh that brings it, and only then: rereading rows already seen (the
+/// refresh's overlap) names nothing, so no need is ranked again for ever.
+#[tokio::test]
+async fn a_refresh_names_the_needs_ranked_without_what_it_brought_and_nothing_after() {
+    use chrono::Utc;
+    use peitao_http::service::matching;
+    use peitao_persistence::entities::capability;
+    use peitao_persistence::sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let w = world().await;
+    let (token, org) = firm(&w.app, 7, "supplier", "500112").await;
+    certify(&w.app, &token, org, &["IATF16949"]).await;
+    let matcher = &w.app.state().matcher;
+    let db = w.app.db();
+    // The first refresh reads the world's rows for the first time; the second finds nothing new.
+    matcher.refresh(db).await.unwrap();
+    assert_eq!(matcher.refresh(db).await.unwrap(), Vec::<Uuid>::new());
+
+    // Ranked here now, then a capability committed elsewhere, as another instance would.
+    let need = post(&w.app, &w.oem, "/api/v1/needs", need()).await;
+    let now = Utc::now();
+    capability::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        category_code: Set("EDRIVE.BATTERY.PACK".into()),
+        title: Set("电池包壳体压铸".into()),
+        description: Set("一体化压铸铝合金电池壳体".into()),
+        products: Set("[]".into()),
+        processes: Set("[]".into()),
+        annual_capacity: Set(Some(500_000)),
+        unit: Set(Some("套".into())),
+        min_order_qty: Set(None),
+        lead_time_days: Set(None),
+        served_region_codes: Set("[]".into()),
+        status: Set("published".into()),
+        terms: Set(String::new()),
+        title_terms: Set(String::new()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db.conn())
+    .await
+    .unwrap();
+    assert!(
+        !ranked(&w.app, &w.staff, need)
+            .await
+            .iter()
+            .any(|g| g.0 == org)
+    );
+
+    let stale = matcher.refresh(db).await.unwrap();
+    assert_eq!(
+        stale,
+        vec![need],
+        "only the need ranked since the previous refresh"
+    );
+    matching::rematch_needs(db, matcher, &stale).await.unwrap();
+    assert!(
+        ranked(&w.app, &w.staff, need)
+            .await
+            .iter()
+            .any(|g| g.0 == org)
+    );
+
+    // The capability is reread for a while (the overlap), but it is not news any more.
+    assert_eq!(matcher.refresh(db).await.unwrap(), Vec::<Uuid>::new());
+    assert_eq!(matcher.refresh(db).await.unwrap(), Vec::<Uuid>::new());
+}
+
 #[tokio::test]
 async fn rematching_everything_restores_lost_proposals_and_duplicates_nothing() {
     use peitao_http::service::matching;

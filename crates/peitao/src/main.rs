@@ -147,7 +147,7 @@ fn print_demo(report: &DemoReport) {
 
 async fn run_worker(settings: Settings) -> anyhow::Result<()> {
     let (db, reference) = startup::prepare_database(&settings).await?;
-    let state = startup::app_state(&settings, db.clone(), reference).await?;
+    let state = startup::worker_state(&settings, db.clone(), reference)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(startup::build_worker(&settings, state)?.run(stop_rx));
     shutdown_signal().await;
@@ -237,7 +237,6 @@ async fn seed(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
 /// working (other instances notice within their one-second caches).
 async fn end_sessions(settings: Settings, args: SessionsEndArgs) -> anyhow::Result<()> {
     use peitao_persistence::audit::{self, AuditEntry};
-    use peitao_persistence::sea_orm::TransactionTrait;
     use peitao_persistence::{refresh, web_sessions};
     let (db, _) = startup::prepare_database(&settings).await?;
     let now = chrono::Utc::now();
@@ -252,7 +251,7 @@ async fn end_sessions(settings: Settings, args: SessionsEndArgs) -> anyhow::Resu
         _ => None,
     };
     // Both kinds of login and the audit entry, or none of them.
-    let txn = db.conn().begin().await?;
+    let txn = db.begin().await?;
     let (browsers, api) = match &user {
         Some(user) => (
             web_sessions::revoke_all_for_user(&txn, user.id, now).await?,

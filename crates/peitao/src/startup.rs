@@ -68,6 +68,31 @@ pub async fn app_state(
     let search = Search::load(&db)
         .await
         .context("building the search indexes")?;
+    state_with(settings, db, reference, matcher, search)
+}
+
+/// The state of a `peitao worker` process: as [`app_state`] but with empty matching and search
+/// indexes. No worker job ranks or searches, so building them (as large as a server's, and as slow
+/// to read) only cost every worker memory and start-up time, and they were never refreshed.
+///
+/// # Errors
+/// Bad signing keys (named by their setting).
+pub fn worker_state(
+    settings: &Settings,
+    db: Db,
+    reference: Arc<ReferenceData>,
+) -> anyhow::Result<AppState> {
+    let matcher = Matcher::empty(&reference, settings.matcher.rules(), settings.matcher.top_k);
+    state_with(settings, db, reference, matcher, Search::default())
+}
+
+fn state_with(
+    settings: &Settings,
+    db: Db,
+    reference: Arc<ReferenceData>,
+    matcher: Matcher,
+    search: Search,
+) -> anyhow::Result<AppState> {
     let keys = KeySet::new(
         &settings.auth.jwt_secret,
         &settings.auth.jwt_previous_secrets,
@@ -215,7 +240,9 @@ async fn refresh_matcher(state: AppState, every: Duration, mut stop: watch::Rece
             () = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,
         }
-        if let Err(e) = state.matcher.refresh(&state.db).await {
+        if let Err(e) =
+            peitao_http::service::matching::rematch_after_refresh(&state.db, &state.matcher).await
+        {
             tracing::warn!(error = %e, "refreshing the matching index failed; trying again later");
         }
         if let Err(e) = state.search.refresh(&state.db).await {

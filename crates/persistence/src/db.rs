@@ -5,9 +5,16 @@ use std::time::Duration;
 
 use peitao_migrations::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use crate::{Migrator, StoreError, StoreResult};
+
+/// The PostgreSQL advisory lock key `migrate` holds (any constant unique to this application:
+/// "peitao" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7065_6974_616f;
 
 /// Which engine a `Db` talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +106,26 @@ impl Db {
         &self.conn
     }
 
+    /// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// deferred transaction that reads and then writes fails with `SQLITE_BUSY_SNAPSHOT` (517,
+    /// "database is locked") without waiting if another connection wrote in between, which
+    /// several processes on one file (or the worker beside requests) make common. Taking the lock
+    /// first makes it wait out `busy_timeout` like a single statement does.
+    ///
+    /// # Errors
+    /// Database errors (on SQLite, also a write lock not had within the busy timeout).
+    pub async fn begin(&self) -> StoreResult<DatabaseTransaction> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: (self.backend == Backend::Sqlite)
+                .then_some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        self.conn
+            .begin_with_options(options)
+            .await
+            .map_err(StoreError::from)
+    }
+
     /// Refreshes the planner's statistics after a bulk load. Without them PostgreSQL guesses
     /// that a third of a table matches `updated_at >= …`, and reads a million rows to find none.
     ///
@@ -113,15 +140,23 @@ impl Db {
         Ok(())
     }
 
-    /// Brings the schema up to date. Safe to run from several instances: migrations that ran
-    /// are recorded and skipped.
+    /// Brings the schema up to date. Safe to run from several instances at once: the migrations
+    /// run in one transaction that first takes a lock (an advisory lock on PostgreSQL, the write
+    /// lock on SQLite), so a second instance waits, then finds them recorded and skips them.
+    /// Without it, instances starting together on an empty PostgreSQL database failed with
+    /// duplicate-key errors from the catalog as each created the same tables.
     ///
     /// # Errors
-    /// The failing migration's error.
+    /// The failing migration's error; nothing of the run is kept then.
     pub async fn migrate(&self) -> StoreResult<()> {
-        Migrator::up(&self.conn, None)
-            .await
-            .map_err(StoreError::from)
+        let txn = self.begin().await?;
+        if self.backend == Backend::Postgres {
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                .await
+                .map_err(StoreError::from)?;
+        }
+        Migrator::up(&txn, None).await.map_err(StoreError::from)?;
+        txn.commit().await.map_err(StoreError::from)
     }
 
     /// Answers whether the database takes a trivial query now (readiness).

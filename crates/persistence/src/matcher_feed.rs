@@ -50,6 +50,36 @@ pub async fn suppliers<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// `(id, updated_at)` of the organizations and capabilities changed at or after `since`: a refresh
+/// compares them with what it read before to tell rows it has not seen from rows it only reread
+/// (each refresh rereads an overlap).
+///
+/// # Errors
+/// Database errors.
+pub async fn stamps_since<C: ConnectionTrait>(
+    conn: &C,
+    since: DateTime<Utc>,
+) -> StoreResult<Vec<(Uuid, DateTime<Utc>)>> {
+    let mut stamps: Vec<(Uuid, DateTime<Utc>)> = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .column(organization::Column::UpdatedAt)
+        .filter(organization::Column::UpdatedAt.gte(since))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let capabilities: Vec<(Uuid, DateTime<Utc>)> = capability::Entity::find()
+        .select_only()
+        .column(capability::Column::Id)
+        .column(capability::Column::UpdatedAt)
+        .filter(capability::Column::UpdatedAt.gte(since))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    stamps.extend(capabilities);
+    Ok(stamps)
+}
+
 /// One supplier as the index wants it; `None` for an unknown id or an OEM.
 ///
 /// # Errors

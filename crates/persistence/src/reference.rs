@@ -6,9 +6,7 @@ use peitao_domain::reference::{
 };
 use peitao_domain::{CategoryCode, RegionCode, RegionLevel};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::{category, certification, region, zone, zone_member};
 use crate::{Db, StoreError, StoreResult};
@@ -50,7 +48,7 @@ fn position(i: usize) -> i32 {
 /// # Errors
 /// Database errors; nothing is half-loaded.
 pub async fn load(db: &Db, data: &ReferenceData) -> StoreResult<LoadSummary> {
-    let txn = db.conn().begin().await?;
+    let txn = db.begin().await?;
     // Parents come before children in the files, so chunked inserts keep foreign keys satisfied.
     for chunk in data.categories.chunks(CHUNK).enumerate() {
         let (n, rows) = chunk;

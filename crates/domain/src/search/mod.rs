@@ -427,7 +427,7 @@ mod tests {
                 all.push(hit);
             }
         }
-        all.sort_by(|a, b| Kept(*a).cmp(&Kept(*b)));
+        all.sort_by_key(|a| Kept(*a));
         all.truncate(n);
         all
     }

@@ -458,13 +458,19 @@ pub async fn check_credentials(
         .as_ref()
         .map_or_else(|| dummy_hash(auth.hash_cost), |u| u.password_hash.clone());
     let ok = password::verify(password_input, stored).await;
-    let txn = begin(state).await?;
+    // The counters are written on their own connections before the transaction begins: on
+    // SQLite the transaction holds the write lock from its start, so a write on another
+    // connection inside it would wait for itself.
     let user = match user {
-        Some(u) if ok && u.deactivated_at.is_none() => u,
+        Some(u) if ok && u.deactivated_at.is_none() => {
+            rate_limit::reset(&state.db, &failures_key).await?;
+            u
+        }
         other => {
             let seen = rate_limit::hit(&state.db, &failures_key, window_ms, now.timestamp_millis())
                 .await?;
             if let Some(u) = &other {
+                let txn = begin(state).await?;
                 tell_if_locked(&txn, state, u, seen.hits, now).await?;
                 audit::record(
                     &txn,
@@ -479,12 +485,12 @@ pub async fn check_credentials(
                     now,
                 )
                 .await?;
+                commit(txn).await?;
             }
-            commit(txn).await?;
             return Err(bad_credentials());
         }
     };
-    rate_limit::reset(&state.db, &failures_key).await?;
+    let txn = begin(state).await?;
     audit::record(
         &txn,
         entry(

@@ -5,7 +5,6 @@ use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use peitao_domain::user::EmailFrequency;
 use peitao_notify::{DigestItem, MailContent};
-use peitao_persistence::sea_orm::TransactionTrait;
 use peitao_persistence::{notifications, outbox, users};
 
 use super::mailing::{Recipient, queue_rendered};
@@ -41,12 +40,7 @@ pub async fn send_due(
         if outbox::exists(state.db.conn(), &dedupe_key).await? {
             continue;
         }
-        let txn = state
-            .db
-            .conn()
-            .begin()
-            .await
-            .map_err(peitao_persistence::StoreError::from)?;
+        let txn = state.db.begin().await?;
         let items = notifications::take_for_digest(&txn, user_id).await?;
         let Some(user) = users::find_by_id(&txn, user_id).await? else {
             continue;
@@ -69,6 +63,13 @@ pub async fn send_due(
             };
             if queue_rendered(&txn, state, &to, &content, dedupe_key, now).await? {
                 queued += 1;
+            } else {
+                // Another worker queued today's digest between the check above and here: keep
+                // what this one took for tomorrow's instead of marking it digested unsent.
+                txn.rollback()
+                    .await
+                    .map_err(peitao_persistence::StoreError::from)?;
+                continue;
             }
         }
         txn.commit()

@@ -2,6 +2,7 @@
 //! organization change here, refreshed from the database for other instances' changes) and the
 //! rematches each change calls for.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -11,7 +12,7 @@ use peitao_domain::reference::ReferenceData;
 use peitao_persistence::entities::need;
 use peitao_persistence::matcher_feed::{self, CapabilityFeed};
 use peitao_persistence::matches::{self, Proposal, SyncOutcome};
-use peitao_persistence::sea_orm::{ConnectionTrait, TransactionTrait};
+use peitao_persistence::sea_orm::ConnectionTrait;
 use peitao_persistence::{Db, StoreError, StoreResult};
 use serde_json::json;
 
@@ -31,6 +32,12 @@ pub struct Matcher {
     /// Proposals kept per need.
     top_k: usize,
     refreshed: Mutex<DateTime<Utc>>,
+    /// Needs this process ranked, and when: one ranked before a refresh brought another
+    /// instance's change was ranked without it, and is ranked again after that refresh.
+    ranked: Mutex<Vec<(Uuid, DateTime<Utc>)>>,
+    /// `updated_at` of the organizations and capabilities the last refreshes read (those within
+    /// the overlap): a row reread unchanged is no reason to rank anything again.
+    seen: Mutex<HashMap<Uuid, DateTime<Utc>>>,
     views: MatchViews,
 }
 
@@ -71,8 +78,23 @@ impl Matcher {
             index: RwLock::new(index),
             top_k,
             refreshed: Mutex::new(started),
+            ranked: Mutex::default(),
+            seen: Mutex::default(),
             views: MatchViews::default(),
         })
+    }
+
+    /// A matcher with an empty index, for processes that never rank (`peitao worker`).
+    #[must_use]
+    pub fn empty(reference: &ReferenceData, rules: ScoringRules, top_k: usize) -> Matcher {
+        Matcher {
+            index: RwLock::new(MatchIndex::new(reference, rules)),
+            top_k,
+            refreshed: Mutex::new(Utc::now()),
+            ranked: Mutex::default(),
+            seen: Mutex::default(),
+            views: MatchViews::default(),
+        }
     }
 
     /// Recently read matches lists.
@@ -159,18 +181,33 @@ impl Matcher {
         Ok(())
     }
 
-    /// Picks up what other instances changed since the last refresh.
+    /// Notes that `need` was ranked here now (see [`Matcher::refresh`]).
+    fn note_ranked(&self, need: Uuid, now: DateTime<Utc>) {
+        self.ranked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((need, now));
+    }
+
+    /// Picks up what other instances changed since the last refresh, and returns the needs this
+    /// process ranked since the previous refresh began when the reread found organizations or
+    /// capabilities it had not read before: their proposals may lack a change another instance
+    /// committed meanwhile (a need posted here a moment after a supplier published there), so the
+    /// caller ranks them again ([`rematch_after_refresh`]). Without that they would stay so until
+    /// the need or the capability changed again. Rows only reread (the overlap) trigger nothing,
+    /// so a need is ranked again only while new changes keep arriving around it.
     ///
     /// # Errors
     /// Database errors.
-    pub async fn refresh(&self, db: &Db) -> StoreResult<()> {
+    pub async fn refresh(&self, db: &Db) -> StoreResult<Vec<Uuid>> {
         let started = Utc::now();
-        let since = *self
+        let previous = *self
             .refreshed
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            - REFRESH_OVERLAP;
+            .unwrap_or_else(PoisonError::into_inner);
+        let since = previous - REFRESH_OVERLAP;
         let conn = db.conn();
+        let stamps = matcher_feed::stamps_since(conn, since).await?;
         let suppliers = matcher_feed::suppliers(conn, Some(since)).await?;
         let mut batches = Vec::new();
         let mut after = None;
@@ -194,7 +231,30 @@ impl Matcher {
             .refreshed
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = started;
-        Ok(())
+        let changed = {
+            let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+            seen.retain(|_, at| *at >= since);
+            stamps.into_iter().fold(false, |new, (id, at)| {
+                seen.insert(id, at) != Some(at) || new
+            })
+        };
+        let mut ranked = self.ranked.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut stale: Vec<Uuid> = if changed {
+            ranked
+                .iter()
+                .filter(|(_, at)| *at >= previous)
+                .map(|(id, _)| *id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Ranked since this refresh began: possibly without a row committed after its reread,
+        // which the next refresh brings.
+        ranked.retain(|(_, at)| *at >= started);
+        drop(ranked);
+        stale.sort_unstable();
+        stale.dedup();
+        Ok(stale)
     }
 }
 
@@ -279,6 +339,7 @@ pub async fn match_need<C: ConnectionTrait>(
     // Dropped before the change commits: a read in between rebuilds from the old rows, and the
     // entry lives only `TTL`.
     matcher.views.forget(need.id);
+    matcher.note_ranked(need.id, Utc::now());
     let Some(profile) = matcher_feed::need_profile(need) else {
         tracing::warn!(need = %need.id, "need has codes the reference data lacks; not matched");
         return Ok(SyncOutcome::default());
@@ -371,7 +432,7 @@ pub async fn organization_changed(
 pub async fn rematch_needs(db: &Db, matcher: &Matcher, needs: &[Uuid]) -> StoreResult<SyncOutcome> {
     let mut outcome = SyncOutcome::default();
     for &id in needs {
-        let txn = db.conn().begin().await?;
+        let txn = db.begin().await?;
         let Some(need) = peitao_persistence::needs::find(&txn, id).await? else {
             continue;
         };
@@ -379,6 +440,25 @@ pub async fn rematch_needs(db: &Db, matcher: &Matcher, needs: &[Uuid]) -> StoreR
         txn.commit().await.map_err(StoreError::from)?;
         matcher.views.forget(id);
     }
+    Ok(outcome)
+}
+
+/// Refreshes the index and ranks again the needs ranked here without what the refresh brought
+/// (see [`Matcher::refresh`]). Each instance runs this every `matcher.refresh_secs`.
+///
+/// # Errors
+/// Database errors; needs already rematched stay so.
+pub async fn rematch_after_refresh(db: &Db, matcher: &Matcher) -> StoreResult<SyncOutcome> {
+    let stale = matcher.refresh(db).await?;
+    if stale.is_empty() {
+        return Ok(SyncOutcome::default());
+    }
+    let outcome = rematch_needs(db, matcher, &stale).await?;
+    tracing::debug!(
+        needs = stale.len(),
+        ?outcome,
+        "needs ranked again after a refresh"
+    );
     Ok(outcome)
 }
 
@@ -457,7 +537,7 @@ pub async fn rematch_all(
             .map(<[need::Model]>::to_vec)
             .collect();
         let mut done = stream::iter(chunks.into_iter().map(|chunk| async move {
-            let txn = db.conn().begin().await?;
+            let txn = db.begin().await?;
             let mut outcome = SyncOutcome::default();
             for need in &chunk {
                 outcome += match_need(&txn, matcher, need, Utc::now()).await?;

@@ -11,7 +11,7 @@ use peitao_domain::{Email, Locale};
 use peitao_notify::MailContent;
 use peitao_persistence::audit::{self, AuditEntry};
 use peitao_persistence::entities::{organization, user};
-use peitao_persistence::sea_orm::{EntityTrait, TransactionTrait};
+use peitao_persistence::sea_orm::EntityTrait;
 use peitao_persistence::{StoreError, refresh, tokens, users, web_sessions};
 use serde_json::json;
 use uuid::Uuid;
@@ -77,7 +77,7 @@ pub async fn invite(
     })?;
     let email = Email::parse(email).map_err(|e| ApiError::invalid("email", &e))?;
     let now = Utc::now();
-    let txn = state.db.conn().begin().await.map_err(StoreError::from)?;
+    let txn = state.db.begin().await?;
     let token = OpaqueToken::generate();
     let id = tokens::create(
         &txn,
@@ -142,7 +142,7 @@ pub async fn accept(
     origin: &Origin,
 ) -> Result<user::Model, ApiError> {
     let now = Utc::now();
-    let txn = state.db.conn().begin().await.map_err(StoreError::from)?;
+    let txn = state.db.begin().await?;
     let invalid = || {
         ApiError::invalid(
             "token",
@@ -242,7 +242,7 @@ pub async fn remove(
         organization_id: OrganizationId(org.id),
     })?;
     let now = Utc::now();
-    let txn = state.db.conn().begin().await.map_err(StoreError::from)?;
+    let txn = state.db.begin().await?;
     let removed = users::remove_member(&txn, org.id, user_id, now).await?;
     refresh::revoke_all_for_user(&txn, user_id, now).await?;
     web_sessions::revoke_all_for_user(&txn, user_id, now).await?;
@@ -280,7 +280,7 @@ pub async fn deactivate(
     let target_role = Role::parse(&target.role).map_err(|_| ApiError::Internal)?;
     caller.authorize(Action::DeactivateUser { target_role })?;
     let now = Utc::now();
-    let txn = state.db.conn().begin().await.map_err(StoreError::from)?;
+    let txn = state.db.begin().await?;
     let changed = users::deactivate(&txn, user_id, now).await?;
     let tokens = refresh::revoke_all_for_user(&txn, user_id, now).await?;
     let sessions = web_sessions::revoke_all_for_user(&txn, user_id, now).await?;
@@ -318,7 +318,7 @@ pub async fn create_staff(
     let placeholder = password::hash(OpaqueToken::generate().plain, state.config.auth.hash_cost)
         .await
         .map_err(|_| ApiError::Internal)?;
-    let txn = state.db.conn().begin().await.map_err(StoreError::from)?;
+    let txn = state.db.begin().await?;
     if users::find_by_email(&txn, &email).await?.is_some() {
         return Err(ApiError::Conflict(Text::fixed(
             "该邮箱已有账号。",

@@ -24,14 +24,14 @@ pub mod validate;
 use peitao_persistence::StoreError;
 use peitao_persistence::audit::AuditEntry;
 use peitao_persistence::entities::user;
-use peitao_persistence::sea_orm::{DatabaseTransaction, TransactionTrait};
+use peitao_persistence::sea_orm::DatabaseTransaction;
 
 use crate::AppState;
 use crate::error::ApiError;
 
 /// Opens the transaction one use case runs in.
 pub(crate) async fn begin(state: &AppState) -> Result<DatabaseTransaction, ApiError> {
-    Ok(state.db.conn().begin().await.map_err(StoreError::from)?)
+    Ok(state.db.begin().await?)
 }
 
 /// Commits a use case's transaction.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use peitao_domain::organization::{OrganizationKind, OrganizationSize};
 use peitao_domain::user::{CapabilityStatus, EmailFrequency, NeedStatus, Role};
 use peitao_domain::{CategoryCode, CreditCode, Email, Locale, RegionCode};
-use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -189,7 +189,7 @@ pub async fn load(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<DemoOutcome> {
-    let txn = db.conn().begin().await?;
+    let txn = db.begin().await?;
     if organization::Entity::find().count(&txn).await? > 0 {
         return Ok(DemoOutcome::SkippedNotEmpty);
     }

@@ -8,7 +8,7 @@ use peitao_domain::reference::ReferenceData;
 use peitao_domain::{CreditCode, RegionLevel};
 use rand::Rng;
 use rand::seq::IndexedRandom;
-use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use uuid::Uuid;
 
 use super::{NewCapability, NewOrganization, new_id};
@@ -193,7 +193,7 @@ pub async fn generate<R: Rng + Send>(
         summary.organizations += orgs.len();
         summary.capabilities += caps.len();
         let per_statement = rows_per_statement(db.backend());
-        let txn = db.conn().begin().await?;
+        let txn = db.begin().await?;
         for chunk in chunks(orgs, per_statement) {
             organization::Entity::insert_many(chunk)
                 .exec_without_returning(&txn)
@@ -303,7 +303,7 @@ pub async fn generate_needs<R: Rng + Send>(
             });
         }
         let per_statement = rows_per_statement(db.backend());
-        let txn = db.conn().begin().await?;
+        let txn = db.begin().await?;
         for chunk in chunks(orgs, per_statement) {
             organization::Entity::insert_many(chunk)
                 .exec_without_returning(&txn)
