@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod locale;
 pub mod middleware;
+pub mod openapi;
 pub mod ops;
 pub mod service;
 pub mod web;
@@ -107,6 +108,7 @@ pub fn app(
         .service(ops::readyz)
         .service(ops::metrics)
         .configure(move |cfg| api::configure(cfg, import_limit))
+        .configure(openapi::configure_docs)
         .configure(web::configure)
         .default_service(aweb::to(not_found))
         .wrap(from_fn(middleware::localize_problems))

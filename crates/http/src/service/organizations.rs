@@ -95,16 +95,28 @@ fn may_see_contact(
 // --- the directory ---------------------------------------------------------------------------
 
 /// The directory's query string (api.md); every parameter is optional.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DirectoryQuery {
+    /// `supplier` or `oem`.
     pub kind: Option<String>,
+    /// A category code (its subcategories count too).
     pub category: Option<String>,
+    /// A 6-digit region code (regions under it count too).
     pub region: Option<String>,
+    /// A zone code.
     pub zone: Option<String>,
+    /// A certification code held unexpired.
     pub certification: Option<String>,
+    /// `true` or `false`.
+    #[param(value_type = Option<bool>)]
     pub verified: Option<String>,
+    /// Search words (Chinese or English).
     pub q: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
