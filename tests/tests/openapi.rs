@@ -364,8 +364,12 @@ async fn the_docs_page_loads_with_its_assets_from_this_server() {
                 .unwrap()
                 .starts_with("text/html")
         );
+        // The site's policy, not a relaxed one: no inline script or style anywhere.
         let csp = res.headers()["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("script-src 'self';"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self';") && csp.contains("style-src 'self';"),
+            "{csp}"
+        );
         let html = res.text().await.unwrap();
         assert!(
             !html.contains("http://") && !html.contains("https://"),
@@ -410,6 +414,9 @@ async fn the_docs_page_loads_with_its_assets_from_this_server() {
         .await
         .unwrap();
     assert!(init.contains("\"/api/v1/openapi.json\""), "{init}");
+    // The base layout: the standalone one's logo is an inline <style> the CSP blocks.
+    assert!(init.contains("\"BaseLayout\""), "{init}");
+    assert!(init.contains("\"validatorUrl\": \"none\""), "{init}");
     assert!(!init.contains("https://"), "{init}");
     assert_eq!(app.get("/api/docs/nothing.js", None).await.status(), 404);
 }
