@@ -100,7 +100,7 @@ pub fn document() -> OpenApi {
                 .build(),
         ),
     );
-    for (_, item) in &mut doc.paths.paths {
+    for item in doc.paths.paths.values_mut() {
         for op in [
             &mut item.get,
             &mut item.post,
