@@ -125,8 +125,16 @@ pub fn app(
         .wrap(TracingLogger::default())
 }
 
-/// Unknown paths: a problem for API clients, the 404 page for people.
+/// Unknown paths: a problem for API clients, the 404 page for people. An API path that exists
+/// with other methods (the OpenAPI document says which) is a 405 naming them in `Allow`.
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if let Some(allowed) = openapi::allowed_methods(req.path()) {
+        let mut res = ApiError::MethodNotAllowed.to_response(locale::request_locale(&req));
+        if let Ok(value) = header::HeaderValue::from_str(&allowed) {
+            res.headers_mut().insert(header::ALLOW, value);
+        }
+        return Ok(res);
+    }
     let wants_html = req
         .headers()
         .get(header::ACCEPT)

@@ -237,6 +237,49 @@ fn add_shared_errors(op: &mut Operation) {
     }
 }
 
+/// The methods an API path answers to (`GET, POST`), when the document has the path; the
+/// default service uses it to answer other methods with 405 rather than 404.
+#[must_use]
+pub fn allowed_methods(path: &str) -> Option<String> {
+    static ROUTES: OnceLock<Vec<(Vec<String>, String)>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        document()
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let methods: Vec<&str> = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, has)| has.then_some(m))
+                .collect();
+                (
+                    template.split('/').map(str::to_owned).collect(),
+                    methods.join(", "),
+                )
+            })
+            .collect()
+    });
+    if !path.starts_with("/api/v1/") {
+        return None;
+    }
+    let segments: Vec<&str> = path.split('/').collect();
+    routes
+        .iter()
+        .find(|(template, _)| {
+            template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| {
+                    t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty())
+                })
+        })
+        .map(|(_, methods)| methods.clone())
+}
+
 /// The document as served (built once).
 fn document_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::request_body::RequestBody;
-use utoipa::openapi::{Content, HttpMethod, ObjectBuilder, Paths, Type};
+use utoipa::openapi::schema::AnyOfBuilder;
+use utoipa::openapi::{AllOfBuilder, Content, HttpMethod, ObjectBuilder, Paths, Schema, Type};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
@@ -93,11 +94,17 @@ pub fn import_operation() -> Paths {
         Content::new(Some(utoipa::openapi::Ref::from_schema_name("ImportReport"))).into(),
     );
     let mut refused = utoipa::openapi::Response::new(
-        "Rows were refused; nothing was written. A problem document carrying the report's fields",
+        "Rows were refused and nothing was written: a problem document carrying the report's \
+         fields; or a plain problem for a bad query parameter",
     );
+    let problem = || utoipa::openapi::Ref::from_schema_name("Problem");
+    let report_problem = AllOfBuilder::new()
+        .item(problem())
+        .item(utoipa::openapi::Ref::from_schema_name("ImportReport"));
+    let either = AnyOfBuilder::new().item(report_problem).item(problem());
     refused.content.insert(
         "application/problem+json".to_owned(),
-        Content::new(Some(utoipa::openapi::Ref::from_schema_name("ImportReport"))).into(),
+        Content::new(Some(Schema::AnyOf(either.build()))).into(),
     );
     op.responses.responses.insert("200".to_owned(), ok.into());
     op.responses

@@ -21,15 +21,13 @@ pub struct ApiDoc;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// A user id: entries by that user.
-    #[param(value_type = Option<Uuid>)]
+    /// A user id: entries by that user (empty: not given).
     actor: Option<String>,
     /// An entity kind (`organization`, `need`, `match` ...).
     entity: Option<String>,
     /// One entity's id.
     entity_id: Option<String>,
-    /// Entries at or after this time (RFC 3339).
-    #[param(value_type = Option<DateTime<Utc>>)]
+    /// Entries at or after this time, RFC 3339 (empty: not given).
     since: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]

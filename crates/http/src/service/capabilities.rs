@@ -426,8 +426,7 @@ pub async fn archive(
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// An organization id: its capabilities only.
-    #[param(value_type = Option<Uuid>)]
+    /// An organization id: its capabilities only (empty: not given).
     pub organization: Option<String>,
     /// A category code (its subcategories count too).
     pub category: Option<String>,

@@ -141,8 +141,7 @@ fn sent<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NeedQuery {
-    /// An organization id: its needs only.
-    #[param(value_type = Option<Uuid>)]
+    /// An organization id: its needs only (empty: not given).
     pub organization: Option<String>,
     /// A category code (its subcategories count too).
     pub category: Option<String>,
