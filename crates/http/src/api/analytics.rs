@@ -25,7 +25,8 @@ pub struct ApiDoc;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ZoneQuery {
-    /// A zone code (GET /api/v1/zones); required.
+    /// A zone code (GET /api/v1/zones).
+    #[param(value_type = String)]
     zone: Option<String>,
     /// `csv` for a CSV download (as `Accept: text/csv`).
     format: Option<String>,

@@ -336,10 +336,13 @@ struct Event {
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 struct EventInput {
+    #[schema(pattern = "\\S")]
     title: String,
     date: chrono::NaiveDate,
+    #[schema(pattern = "\\S")]
     place: String,
     /// A zone code.
+    #[schema(pattern = "\\S")]
     zone_code: String,
     /// Category codes the event is about.
     category_codes: Vec<String>,

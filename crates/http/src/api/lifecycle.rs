@@ -50,14 +50,44 @@ pub struct ApiDoc;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
-    /// Filter by status (matches: `proposed`, `approved`, `rejected`; intentions: `recorded`,
-    /// `confirmed`, `dismissed`).
+    /// `proposed`, `approved`, `rejected` or `withdrawn`.
+    #[param(pattern = "^(|proposed|approved|rejected|withdrawn)$")]
     status: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     cursor: Option<String>,
+}
+
+/// As [`ListQuery`], for intentions.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct IntentionQuery {
+    /// `recorded`, `confirmed` or `dismissed`.
+    #[param(pattern = "^(|recorded|confirmed|dismissed)$")]
+    status: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
+    cursor: Option<String>,
+}
+
+impl IntentionQuery {
+    fn page(&self) -> Result<(u64, Option<Uuid>), ApiError> {
+        PageQuery {
+            limit: self.limit.clone(),
+            cursor: self.cursor.clone(),
+        }
+        .parse()
+    }
 }
 
 impl ListQuery {
@@ -74,6 +104,7 @@ impl ListQuery {
 #[allow(dead_code)]
 struct ReasonInput {
     /// Why (shown to staff, and to the parties where the rules say).
+    #[schema(pattern = "\\S", max_length = 500)]
     reason: String,
 }
 
@@ -104,7 +135,7 @@ struct InterestInput {
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 struct IntentionInput {
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1)]
     annual_volume: Option<serde_json::Value>,
     unit: Option<String>,
     expected_start: Option<chrono::NaiveDate>,
@@ -117,7 +148,9 @@ struct IntentionInput {
 #[allow(dead_code)]
 struct FlagInput {
     /// `spam`, `fraud` or `other`.
+    #[schema(pattern = "^(spam|fraud|other)$")]
     kind: String,
+    #[schema(pattern = "\\S", max_length = 500)]
     note: String,
 }
 
@@ -377,7 +410,7 @@ async fn dismiss_intention(
     tag = "lifecycle",
     summary = "Intentions, oldest first · 合作意向列表",
     description = "Staff: all (`?status=`); parties: their organization's.",
-    params(ListQuery),
+    params(IntentionQuery),
     responses((status = 200, description = "One page", body = Page<IntentionBody>)),
     security(("bearer" = []))
 )]
@@ -385,7 +418,7 @@ async fn dismiss_intention(
 async fn intentions(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<ListQuery>,
+    query: web::Query<IntentionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) = query.page()?;
     let rows = engagement::intentions(&state, &user, query.status.as_deref(), after, limit).await?;

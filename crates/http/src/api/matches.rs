@@ -25,7 +25,9 @@ pub struct ApiDoc;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct StatusQuery {
-    /// Staff: `proposed`, `approved`, `rejected` or `all`; others see approved ones only.
+    /// Staff: `proposed`, `approved`, `rejected` or `withdrawn` (default: all); others see
+    /// approved ones only.
+    #[param(pattern = "^(proposed|approved|rejected|withdrawn)$")]
     status: Option<String>,
 }
 

@@ -144,10 +144,26 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
+const SEARCH_CURSOR: &str =
+    "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{48})$";
+
 impl IntoParams for ListQuery {
     fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         let mut params = NeedQuery::into_params(&parameter_in);
         params.extend(PageQuery::into_params(parameter_in));
+        // With `q` the cursor is a ranking position, not an id.
+        if let Some(cursor) = params.iter_mut().find(|p| p.name == "cursor") {
+            cursor.description = Some(
+                "`next_cursor` of the previous page (an id; with `q`, a 48-hex ranking position)."
+                    .to_owned(),
+            );
+            cursor.schema = Some(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::String)
+                    .pattern(Some(SEARCH_CURSOR))
+                    .into(),
+            );
+        }
         params
     }
 }

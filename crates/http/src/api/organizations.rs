@@ -265,6 +265,7 @@ struct NewPlantInput {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct ReasonInput {
+    #[schema(pattern = "\\S", max_length = 500)]
     reason: String,
 }
 

@@ -58,7 +58,10 @@ pub async fn categories(state: web::Data<AppState>) -> HttpResponse {
 #[into_params(parameter_in = Query)]
 pub struct RegionQuery {
     /// A region's 6-digit code; leave out for the provinces.
-    #[param(example = "500000")]
+    #[param(
+        example = "500000",
+        pattern = "^\\s*((1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4})?\\s*$"
+    )]
     parent: Option<String>,
 }
 

@@ -22,17 +22,26 @@ pub struct ApiDoc;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// A user id: entries by that user (empty: not given).
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     actor: Option<String>,
     /// An entity kind (`organization`, `need`, `match` ...).
     entity: Option<String>,
     /// One entity's id.
     entity_id: Option<String>,
     /// Entries at or after this time, RFC 3339 (empty: not given).
+    #[param(
+        pattern = "^(|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))$"
+    )]
     since: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     cursor: Option<String>,
 }
 

@@ -690,10 +690,13 @@ pub async fn confirm_password_reset(
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeChanges {
+    #[schema(pattern = "\\S", max_length = 100)]
     pub display_name: Option<String>,
     /// `zh-CN` or `en`.
+    #[schema(pattern = "^(zh-CN|en)$")]
     pub locale: Option<String>,
     /// `instant`, `daily` or `off`.
+    #[schema(pattern = "^(instant|daily|off)$")]
     pub email_frequency: Option<String>,
 }
 

@@ -427,6 +427,9 @@ pub async fn archive(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// An organization id: its capabilities only (empty: not given).
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub organization: Option<String>,
     /// A category code (its subcategories count too).
     pub category: Option<String>,
@@ -440,13 +443,17 @@ pub struct ListQuery {
     #[param(value_type = Option<bool>)]
     pub verified: Option<String>,
     /// `published` (default); members and staff may ask for `draft` or `archived`.
+    #[param(pattern = "^(|draft|published|archived)$")]
     pub status: Option<String>,
     /// Search words (Chinese or English); results come ranked.
     pub q: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (an id; with `q`, a 48-hex ranking position).
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{48})$"
+    )]
     pub cursor: Option<String>,
 }
 

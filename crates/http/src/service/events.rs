@@ -214,6 +214,7 @@ pub async fn get(state: &AppState, caller: &AuthUser, id: Uuid) -> Result<EventV
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct InviteRequest {
     /// `category`, `zone`, `matches` or `organizations`.
+    #[schema(pattern = "^(category|zone|matches|organizations)$")]
     pub by: String,
     /// With `by: organizations`.
     #[serde(default)]

@@ -142,6 +142,9 @@ fn sent<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[into_params(parameter_in = Query)]
 pub struct NeedQuery {
     /// An organization id: its needs only (empty: not given).
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub organization: Option<String>,
     /// A category code (its subcategories count too).
     pub category: Option<String>,
@@ -152,6 +155,7 @@ pub struct NeedQuery {
     /// A required certification code.
     pub certification: Option<String>,
     /// `open` (default), `closed` or `expired`.
+    #[param(pattern = "^(|open|closed|expired)$")]
     pub status: Option<String>,
     /// Search words (Chinese or English); results come ranked.
     pub q: Option<String>,

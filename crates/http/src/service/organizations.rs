@@ -99,6 +99,7 @@ fn may_see_contact(
 #[into_params(parameter_in = Query)]
 pub struct DirectoryQuery {
     /// `supplier` or `oem`.
+    #[param(pattern = "^(|supplier|oem)$")]
     pub kind: Option<String>,
     /// A category code (its subcategories count too).
     pub category: Option<String>,
@@ -116,7 +117,10 @@ pub struct DirectoryQuery {
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (an id; with `q`, a 48-hex ranking position).
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{48})$"
+    )]
     pub cursor: Option<String>,
 }
 
