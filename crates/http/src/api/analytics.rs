@@ -26,7 +26,7 @@ pub struct ApiDoc;
 #[into_params(parameter_in = Query)]
 struct ZoneQuery {
     /// A zone code (GET /api/v1/zones).
-    #[param(value_type = String)]
+    #[param(value_type = String, pattern = "\\S")]
     zone: Option<String>,
     /// `csv` for a CSV download (as `Accept: text/csv`).
     format: Option<String>,

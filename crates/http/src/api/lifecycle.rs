@@ -104,7 +104,7 @@ impl ListQuery {
 #[allow(dead_code)]
 struct ReasonInput {
     /// Why (shown to staff, and to the parties where the rules say).
-    #[schema(pattern = "\\S", max_length = 500)]
+    #[schema(pattern = "\\S", max_length = 1000)]
     reason: String,
 }
 
@@ -150,7 +150,7 @@ struct FlagInput {
     /// `spam`, `fraud` or `other`.
     #[schema(pattern = "^(spam|fraud|other)$")]
     kind: String,
-    #[schema(pattern = "\\S", max_length = 500)]
+    #[schema(pattern = "\\S", max_length = 1000)]
     note: String,
 }
 

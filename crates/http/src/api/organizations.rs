@@ -265,7 +265,11 @@ struct NewPlantInput {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct ReasonInput {
-    #[schema(pattern = "\\S", max_length = 500)]
+    /// Line breaks and tabs are fine; other control characters are refused.
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        max_length = 1000
+    )]
     reason: String,
 }
 
@@ -273,6 +277,10 @@ struct ReasonInput {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct OptionalReasonInput {
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        max_length = 1000
+    )]
     reason: Option<String>,
 }
 

@@ -32,7 +32,7 @@ pub struct AuditQuery {
     entity_id: Option<String>,
     /// Entries at or after this time, RFC 3339 (empty: not given).
     #[param(
-        pattern = "^(|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))$"
+        pattern = "^(|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))$"
     )]
     since: Option<String>,
     /// Page size, 1 to 100 (default 20).
