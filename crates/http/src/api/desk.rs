@@ -126,8 +126,7 @@ pub fn import_operation() -> Paths {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ImportQuery {
-    /// `true`: check every row, write nothing.
-    #[param(value_type = Option<bool>)]
+    /// `true` (or `1`, `yes`, `on`): check every row, write nothing; anything else imports.
     dry_run: Option<String>,
     /// The name to keep with the report (default `roster.csv` / `roster.xlsx`).
     file_name: Option<String>,

@@ -53,8 +53,8 @@ struct ListQuery {
     /// `proposed`, `approved`, `rejected` or `withdrawn`.
     #[param(pattern = "^(|proposed|approved|rejected|withdrawn)$")]
     status: Option<String>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    /// Page size, 1 to 100 (empty or absent: 20).
+    #[param(pattern = "^(|[1-9][0-9]?|100)$")]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     #[param(
@@ -70,8 +70,8 @@ struct IntentionQuery {
     /// `recorded`, `confirmed` or `dismissed`.
     #[param(pattern = "^(|recorded|confirmed|dismissed)$")]
     status: Option<String>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    /// Page size, 1 to 100 (empty or absent: 20).
+    #[param(pattern = "^(|[1-9][0-9]?|100)$")]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     #[param(

@@ -440,15 +440,15 @@ pub struct ListQuery {
     /// A certification code the supplier holds.
     pub certification: Option<String>,
     /// `true`: verified suppliers only.
-    #[param(value_type = Option<bool>)]
+    #[param(pattern = "^(|true|false)$")]
     pub verified: Option<String>,
     /// `published` (default); members and staff may ask for `draft` or `archived`.
     #[param(pattern = "^(|draft|published|archived)$")]
     pub status: Option<String>,
     /// Search words (Chinese or English); results come ranked.
     pub q: Option<String>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    /// Page size, 1 to 100 (empty or absent: 20).
+    #[param(pattern = "^(|[1-9][0-9]?|100)$")]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page (an id; with `q`, a 48-hex ranking position).
     #[param(

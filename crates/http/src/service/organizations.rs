@@ -110,12 +110,12 @@ pub struct DirectoryQuery {
     /// A certification code held unexpired.
     pub certification: Option<String>,
     /// `true` or `false`.
-    #[param(value_type = Option<bool>)]
+    #[param(pattern = "^(|true|false)$")]
     pub verified: Option<String>,
     /// Search words (Chinese or English).
     pub q: Option<String>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    /// Page size, 1 to 100 (empty or absent: 20).
+    #[param(pattern = "^(|[1-9][0-9]?|100)$")]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page (an id; with `q`, a 48-hex ranking position).
     #[param(
