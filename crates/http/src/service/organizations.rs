@@ -102,8 +102,10 @@ pub struct DirectoryQuery {
     #[param(pattern = "^(|supplier|oem)$")]
     pub kind: Option<String>,
     /// A category code (its subcategories count too).
+    #[param(pattern = "^(|[A-Za-z0-9_-]{1,24}(\\.[A-Za-z0-9_-]{1,24}){0,5})$")]
     pub category: Option<String>,
     /// A 6-digit region code (regions under it count too).
+    #[param(pattern = "^(|(1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4})$")]
     pub region: Option<String>,
     /// A zone code.
     pub zone: Option<String>,
