@@ -337,6 +337,10 @@ async fn each_operation_is_described_with_its_errors() {
             "{problem}"
         );
     }
+    let all_ids: BTreeSet<String> = operations(&spec)
+        .values()
+        .map(|op| op["operationId"].as_str().unwrap().to_owned())
+        .collect();
     let mut ids = BTreeSet::new();
     for ((method, path), op) in operations(&spec) {
         let name = format!("{method} {path}");
@@ -367,6 +371,15 @@ async fn each_operation_is_described_with_its_errors() {
         }
         if path.contains('{') {
             assert!(responses.contains_key("404"), "{name}: no 404");
+        }
+        for response in responses.values() {
+            for (_, link) in response["links"].as_object().into_iter().flatten() {
+                let target = link["operationId"].as_str().unwrap();
+                assert!(
+                    all_ids.contains(target),
+                    "{name}: a link to {target}, which no operation is"
+                );
+            }
         }
         if op["security"]
             .as_array()

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::Response;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -115,7 +116,122 @@ pub fn document() -> OpenApi {
             name_operation(op);
         }
     }
+    add_links(&mut doc);
     doc
+}
+
+/// Where an answer's ids lead: `(source operation, its status, the id's place in the body,
+/// operations taking that id as {id})`. Clients (and schemathesis's stateful phase) follow them.
+const LINKS: &[(&str, &str, &str, &[&str])] = {
+    const NEED: &[&str] = &[
+        "needs_one",
+        "needs_edit",
+        "needs_revisions",
+        "needs_close",
+        "matches_of_need",
+        "lifecycle_quotes",
+        "attachments_list_of_need",
+        "attachments_upload_to_need",
+    ];
+    const CAPABILITY: &[&str] = &[
+        "capabilities_read",
+        "capabilities_update",
+        "capabilities_archive",
+        "matches_of_capability",
+        "attachments_list_of_capability",
+        "attachments_upload_to_capability",
+    ];
+    const ORGANIZATION: &[&str] = &[
+        "organizations_profile",
+        "organizations_update",
+        "organizations_replace_certifications",
+        "organizations_plants",
+        "organizations_add_plant",
+        "organizations_verify",
+        "organizations_suspend",
+        "organizations_reinstate",
+        "members_list",
+        "members_invite",
+        "lifecycle_flag",
+    ];
+    const MATCH: &[&str] = &[
+        "lifecycle_one",
+        "lifecycle_approve",
+        "lifecycle_reject",
+        "lifecycle_interest",
+        "lifecycle_record_intention",
+        "lifecycle_confirm_intention",
+        "lifecycle_dismiss_intention",
+        "attachments_list_of_quote",
+        "attachments_upload_to_quote",
+    ];
+    const EVENT: &[&str] = &[
+        "desk_one_event",
+        "desk_invite",
+        "desk_attend",
+        "desk_cancel_attendance",
+        "desk_event_report",
+    ];
+    const ATTACHMENT: &[&str] = &["attachments_download", "attachments_remove"];
+    const FIRST: &str = "$response.body#/items/0/id";
+    const ID: &str = "$response.body#/id";
+    &[
+        ("needs_list", "200", FIRST, NEED),
+        ("needs_create", "201", ID, NEED),
+        ("capabilities_list", "200", FIRST, CAPABILITY),
+        ("capabilities_create", "201", ID, CAPABILITY),
+        ("organizations_directory", "200", FIRST, ORGANIZATION),
+        ("lifecycle_list", "200", FIRST, MATCH),
+        ("lifecycle_queue", "200", FIRST, MATCH),
+        ("desk_list_events", "200", FIRST, EVENT),
+        ("desk_create_event", "201", ID, EVENT),
+        ("desk_list_imports", "200", FIRST, &["desk_one_import"]),
+        (
+            "notifications_list",
+            "200",
+            FIRST,
+            &["notifications_mark_read"],
+        ),
+        ("staff_dead_mail", "200", FIRST, &["staff_retry_mail"]),
+        ("attachments_list_of_need", "200", FIRST, ATTACHMENT),
+        ("attachments_list_of_capability", "200", FIRST, ATTACHMENT),
+        ("attachments_list_of_quote", "200", FIRST, ATTACHMENT),
+        ("attachments_upload_to_need", "201", ID, ATTACHMENT),
+        ("attachments_upload_to_capability", "201", ID, ATTACHMENT),
+        ("attachments_upload_to_quote", "201", ID, ATTACHMENT),
+        ("members_list", "200", FIRST, &["members_deactivate"]),
+    ]
+};
+
+fn add_links(doc: &mut OpenApi) {
+    let mut ops: Vec<&mut Operation> = Vec::new();
+    for item in doc.paths.paths.values_mut() {
+        ops.extend(
+            [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten(),
+        );
+    }
+    for op in ops {
+        let id = op.operation_id.clone().unwrap_or_default();
+        for (_, status, expression, targets) in LINKS.iter().filter(|(from, ..)| *from == id) {
+            if let Some(RefOr::T(response)) = op.responses.responses.get_mut(*status) {
+                for target in *targets {
+                    let link = LinkBuilder::new()
+                        .operation_id(*target)
+                        .parameter("id", *expression)
+                        .build();
+                    response.links.insert((*target).to_owned(), RefOr::T(link));
+                }
+            }
+        }
+    }
 }
 
 /// `{tag}_{handler}`: handlers in different modules share names (`list`, `one`), ids may not.
