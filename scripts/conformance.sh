@@ -57,9 +57,11 @@ token=$(curl -fs "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
     -d "{\"email\": \"$staff\", \"password\": \"$password\"}" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 
+# Relative paths (--report-dir ...) stay relative to where the script was started.
 status=0
 "$schemathesis" run "$base/api/v1/openapi.json" --checks all \
     -H "Authorization: Bearer $token" "$@" || status=$?
+rm -rf "$root/.schemathesis"
 if grep -q "panicked" "$data/server.log"; then
     echo "the server panicked during the run:" >&2
     grep -A3 "panicked" "$data/server.log" >&2
