@@ -1,9 +1,11 @@
 //! The black-box test harness: the app on a real port (`TestApp`), a real SMTP server
-//! (`mail::MailServer`) and a headless browser (`browser::Browser`).
+//! (`mail::MailServer`), a real S3 server (`s3::S3Server`) and a headless browser
+//! (`browser::Browser`).
 
 pub mod app;
 pub mod browser;
 pub mod mail;
+pub mod s3;
 pub mod visitor;
 pub mod world;
 

@@ -1,6 +1,8 @@
 //! Attachments through the real server: each accepted type uploads and downloads byte for byte,
 //! types are told by content, oversize and mistyped files leave nothing behind, the same file is
-//! stored once, and who may see, add and remove files follows the posting's visibility.
+//! stored once, and who may see, add and remove files follows the posting's visibility; the same
+//! through an S3-compatible bucket (a real S3 server, `peitao_tests::s3`), including an
+//! unreachable one.
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,11 +11,13 @@ use std::path::Path;
 
 use peitao_domain::CreditCode;
 use peitao_domain::user::Role;
+use peitao_persistence::blobs::{self, BlobKey, BlobStore, Blobs, FsBlobStore, Put, S3BlobStore};
 use peitao_persistence::entities::{attachment, proposal};
 use peitao_persistence::sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use peitao_tests::TestApp;
+use peitao_tests::s3::{self, PREFIX, S3Server};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -730,4 +734,209 @@ async fn chinese_names_round_trip_and_deleted_files_are_gone() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["attachment.delete", "attachment.upload"], "{log}");
+}
+
+// The S3-compatible store, against a real S3 server (s3s over a folder) on a loopback port.
+
+/// The object key of these bytes under the harness's prefix: `<prefix>/ab/cd/<sha256>`.
+fn object_key(bytes: &[u8]) -> String {
+    let k = sha256(bytes);
+    format!("{PREFIX}/{}/{}/{k}", &k[0..2], &k[2..4])
+}
+
+#[tokio::test]
+async fn the_s3_store_keeps_each_blob_once_under_its_hash_and_removes_it() {
+    let server = S3Server::start().await;
+    let store = S3BlobStore::new(&server.config()).unwrap();
+    let bytes = pdf();
+    let first = store.put(&bytes).await.unwrap();
+    assert!(first.created);
+    assert_eq!(first.key, BlobKey::of(&bytes));
+    assert_eq!(server.keys(), [object_key(&bytes)]);
+    assert_eq!(
+        std::fs::read(server.object_file(&object_key(&bytes))).unwrap(),
+        bytes
+    );
+    // The same bytes again: nothing new is written.
+    let again = store.put(&bytes).await.unwrap();
+    assert_eq!(
+        again,
+        Put {
+            key: first.key.clone(),
+            created: false
+        }
+    );
+    assert_eq!(server.keys().len(), 1);
+    assert_eq!(store.get(&first.key).await.unwrap().unwrap(), bytes);
+    assert!(store.exists(&first.key).await.unwrap());
+
+    let other = store.put(&png()).await.unwrap();
+    assert!(other.created);
+    assert_eq!(server.keys().len(), 2);
+    store.remove(&first.key).await.unwrap();
+    assert!(!store.exists(&first.key).await.unwrap());
+    assert_eq!(store.get(&first.key).await.unwrap(), None);
+    // Removing what is not there is fine (an upload's undo may race another).
+    store.remove(&first.key).await.unwrap();
+    assert_eq!(server.keys(), [object_key(&png())]);
+
+    // The enum the application holds goes to the same bucket.
+    let app_store = Blobs::S3(store.clone());
+    assert_eq!(app_store.get(&other.key).await.unwrap().unwrap(), png());
+    assert!(!app_store.put(&png()).await.unwrap().created);
+
+    // An empty prefix keeps objects at the bucket's root.
+    let mut config = server.config();
+    config.prefix = String::new();
+    let root = S3BlobStore::new(&config).unwrap();
+    let put = root.put(&jpeg()).await.unwrap();
+    let k = put.key.as_str();
+    assert!(
+        server
+            .keys()
+            .contains(&format!("{}/{}/{k}", &k[0..2], &k[2..4]))
+    );
+}
+
+#[tokio::test]
+async fn s3_store_errors_tell_an_unreachable_store_from_a_refused_request() {
+    let server = S3Server::start().await;
+    // A wrong secret: the server answers 403. An error, but the store was reached.
+    let mut config = server.config();
+    config.secret_access_key = "not-the-secret".to_owned();
+    let refused = S3BlobStore::new(&config).unwrap();
+    let err = refused.put(&pdf()).await.unwrap_err();
+    assert!(!blobs::is_unreachable(&err), "{err}");
+    assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied, "{err}");
+    assert!(server.keys().is_empty());
+
+    // Nobody listening: every operation says "unreachable".
+    let mut config = S3Server::config_for(&s3::unreachable_endpoint().await);
+    config.max_retries = 0;
+    let down = S3BlobStore::new(&config).unwrap();
+    let key = BlobKey::of(&pdf());
+    let errors = [
+        down.put(&pdf()).await.unwrap_err(),
+        down.get(&key).await.unwrap_err(),
+        down.exists(&key).await.unwrap_err(),
+        down.remove(&key).await.unwrap_err(),
+    ];
+    for err in &errors {
+        assert!(blobs::is_unreachable(err), "{err}");
+    }
+
+    // The filesystem store's errors never are (a file stands where its folder should be).
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let err = FsBlobStore::new(file.path()).put(&pdf()).await.unwrap_err();
+    assert!(!blobs::is_unreachable(&err), "{err}");
+}
+
+#[tokio::test]
+async fn attachments_upload_list_download_and_delete_through_an_s3_bucket() {
+    let server = S3Server::start().await;
+    let app = TestApp::spawn_with(|s| server.configure(s)).await;
+    let (supplier, _) = firm(&app, 1, "supplier").await;
+    let (oem, _) = firm(&app, 2, "oem").await;
+    let cap = capability(&app, &supplier, "published").await;
+    let path = format!("/api/v1/capabilities/{cap}/attachments");
+    let bytes = step();
+    let body = upload(&app, &supplier, &path, "刹车盘.step", &bytes).await;
+    assert_eq!(body["sha256"], sha256(&bytes));
+    assert_eq!(body["kind"], "step");
+    let first = body["id"].as_str().unwrap().to_owned();
+    // The bytes went to the bucket, nothing to the folder store.
+    assert_eq!(server.keys(), [object_key(&bytes)]);
+    assert!(files_under(app.attachments_dir()).is_empty());
+
+    let (status, list) = app.call(Method::GET, &path, Some(&oem), None).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["items"][0]["id"], first.as_str());
+    let res = fetch(&app, Some(&oem), &first).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "model/step");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), bytes.as_slice());
+
+    // The same file again is one more row, not one more object.
+    let second = upload(&app, &supplier, &path, "副本.step", &bytes).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(server.keys().len(), 1);
+    assert_eq!(rows(&app).await, 2);
+
+    let delete = format!("/api/v1/attachments/{first}");
+    assert_eq!(
+        app.call(Method::DELETE, &delete, Some(&supplier), None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(fetch(&app, Some(&oem), &first).await.status(), 404);
+    // The object stays: the second row names it.
+    assert_eq!(server.keys().len(), 1);
+    assert_eq!(
+        fetch(&app, Some(&oem), &second)
+            .await
+            .bytes()
+            .await
+            .unwrap()
+            .as_ref(),
+        bytes.as_slice()
+    );
+
+    let photo = upload(&app, &supplier, &path, "photo.png", &png()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // An object lost behind the app's back: the download is a logged 500 problem, not a panic,
+    // and the server goes on answering.
+    std::fs::remove_file(server.object_file(&object_key(&bytes))).unwrap();
+    let res = fetch(&app, Some(&oem), &second).await;
+    assert_eq!(res.status(), 500);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["type"], "/problems/internal", "{problem}");
+    assert_eq!(app.call(Method::GET, &path, Some(&oem), None).await.0, 200);
+
+    // The store going down: downloads answer 503 (Chinese by default), listing still works.
+    server.stop().await;
+    let res = fetch(&app, Some(&oem), &photo).await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["title"], "服务暂时不可用", "{problem}");
+    assert_eq!(app.call(Method::GET, &path, Some(&oem), None).await.0, 200);
+}
+
+#[tokio::test]
+async fn an_unreachable_s3_store_answers_503_in_both_languages_and_keeps_no_row() {
+    let config = S3Server::config_for(&s3::unreachable_endpoint().await);
+    let app = TestApp::spawn_with(|s| s3::configure_s3(s, &config)).await;
+    let (supplier, _) = firm(&app, 1, "supplier").await;
+    let cap = capability(&app, &supplier, "published").await;
+    let path = format!("/api/v1/capabilities/{cap}/attachments");
+    for (lang, title) in [("zh-CN", "服务暂时不可用"), ("en", "Service unavailable")] {
+        let started = std::time::Instant::now();
+        let (status, body) = upload_as(
+            &app,
+            Some(&supplier),
+            &path,
+            "file",
+            "spec.pdf",
+            &pdf(),
+            lang,
+        )
+        .await;
+        assert_eq!(status, 503, "{lang}: {body}");
+        assert_eq!(body["title"], title, "{body}");
+        assert_eq!(body["status"], 503);
+        // The configured retries (with backoff) end well inside a client's patience.
+        assert!(started.elapsed().as_secs() < 15, "{:?}", started.elapsed());
+    }
+    // No row, no audit entry, and the posting's list still answers.
+    assert_eq!(rows(&app).await, 0);
+    let (status, list) = app.call(Method::GET, &path, Some(&supplier), None).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["items"], json!([]));
 }

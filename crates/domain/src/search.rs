@@ -99,6 +99,8 @@ pub struct SearchIndex {
     /// Term → postings `(slot << 1) | in_title`, ascending.
     postings: Vec<Vec<u32>>,
     total_length: u64,
+    /// The longest weighted length ever filed (the per-query score table's size).
+    longest: u16,
     retired: usize,
 }
 
@@ -167,6 +169,7 @@ impl SearchIndex {
         self.lengths.push(length);
         self.slots.insert(id, slot);
         self.total_length += u64::from(length);
+        self.longest = self.longest.max(length);
     }
 
     /// Forgets a document (nothing happens for an unknown id).
@@ -248,6 +251,11 @@ impl SearchIndex {
     /// The `n` best documents for the query terms that rank strictly after `after` (from the
     /// top without it) and that `keep` accepts (all without it), best first. A document scores
     /// when it has at least one query term.
+    ///
+    /// One pass over the terms' postings. A one-term query scores each posting as it reads it;
+    /// several terms add into a per-thread table of scores first. Either way most postings are
+    /// turned away by one comparison with the worst score kept, so a word held by a million
+    /// documents costs a few milliseconds, not a heap operation each.
     #[must_use]
     pub fn top(
         &self,
@@ -260,10 +268,49 @@ impl SearchIndex {
         if n == 0 || live == 0 {
             return Vec::new();
         }
-        let mut lists: Vec<(f64, &[u32])> = Vec::new();
-        let mut seen = Vec::new();
+        let weights = self.weights(query);
+        if weights.is_empty() {
+            return Vec::new();
+        }
+        let table = ScoreTable::new(self);
+        let mut best = Best::new(self, after, n, keep);
+        if let [(weight, list)] = weights.as_slice() {
+            for &p in *list {
+                let slot = (p >> 1) as usize;
+                if let Some(score) = table.score(*weight, p, self.lengths[slot]) {
+                    best.offer(score, slot);
+                }
+            }
+        } else {
+            SCRATCH.with_borrow_mut(|scratch| {
+                scratch.scores.resize(self.ids.len(), 0.0);
+                for (weight, list) in &weights {
+                    for &p in *list {
+                        let slot = (p >> 1) as usize;
+                        if let Some(score) = table.score(*weight, p, self.lengths[slot]) {
+                            let sum = &mut scratch.scores[slot];
+                            if *sum == 0.0 {
+                                scratch.touched.push(p >> 1);
+                            }
+                            *sum += score;
+                        }
+                    }
+                }
+                for slot in scratch.touched.drain(..) {
+                    let slot = slot as usize;
+                    best.offer(std::mem::take(&mut scratch.scores[slot]), slot);
+                }
+            });
+        }
+        best.into_sorted()
+    }
+
+    /// Each distinct known query term's idf with its postings, in query order.
+    fn weights(&self, query: &[String]) -> Vec<(f64, &[u32])> {
         #[allow(clippy::cast_precision_loss)] // counts far below 2^52
-        let documents = live as f64;
+        let documents = self.slots.len() as f64;
+        let mut weights: Vec<(f64, &[u32])> = Vec::new();
+        let mut seen = Vec::new();
         for term in query {
             let Some(&t) = self.vocabulary.get(term.as_str()) else {
                 continue;
@@ -276,63 +323,143 @@ impl SearchIndex {
             #[allow(clippy::cast_precision_loss)]
             let df = (list.len() as f64).min(documents);
             let idf = (1.0 + (documents - df + 0.5) / (df + 0.5)).ln();
-            lists.push((idf, list.as_slice()));
+            weights.push((idf, list.as_slice()));
         }
-        if lists.is_empty() {
-            return Vec::new();
+        weights
+    }
+}
+
+/// A multi-term query's running sums, kept per thread so a query over a million documents does
+/// not allocate and zero a million-entry table each time. Every entry is back at zero between
+/// queries (`touched` lists the ones in use).
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f64>,
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+/// BM25's term-frequency part for every document length, worked out once per query: a
+/// posting's score is then a multiplication and a lookup, not a division.
+struct ScoreTable {
+    average: f64,
+    /// `[in body, in title]` → length → [`ScoreTable::part`], for lengths up to [`TABLE_MAX`].
+    by_length: [Vec<f64>; 2],
+}
+
+/// Longer documents (rare) are worked out per posting rather than growing every query's table.
+const TABLE_MAX: u16 = 1024;
+
+impl ScoreTable {
+    fn new(index: &SearchIndex) -> ScoreTable {
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        let average = (index.total_length as f64 / index.slots.len().max(1) as f64).max(1.0);
+        let row = |tf: f64| -> Vec<f64> {
+            (0..=index.longest.min(TABLE_MAX))
+                .map(|length| ScoreTable::part(average, tf, length))
+                .collect()
+        };
+        ScoreTable {
+            average,
+            by_length: [row(1.0), row(f64::from(TITLE_WEIGHT))],
         }
-        #[allow(clippy::cast_precision_loss)]
-        let average = (self.total_length as f64 / documents).max(1.0);
-        let mut heads = vec![0usize; lists.len()];
-        let mut heap: BinaryHeap<Kept> = BinaryHeap::with_capacity(n + 1);
-        loop {
-            // The smallest slot at any list's head: the next document to score.
-            let mut slot = u32::MAX;
-            for (head, (_, list)) in heads.iter().zip(&lists) {
-                if let Some(p) = list.get(*head) {
-                    slot = slot.min(p >> 1);
-                }
-            }
-            if slot == u32::MAX {
-                break;
-            }
-            let length = self.lengths[slot as usize];
-            let norm = K1 * (1.0 - B + B * f64::from(length) / average);
-            let mut score = 0.0;
-            for (head, (idf, list)) in heads.iter_mut().zip(&lists) {
-                if let Some(p) = list.get(*head)
-                    && p >> 1 == slot
-                {
-                    *head += 1;
-                    let tf = if p & IN_TITLE == 0 {
-                        1.0
-                    } else {
-                        f64::from(TITLE_WEIGHT)
-                    };
-                    score += idf * tf * (K1 + 1.0) / (tf + norm);
-                }
-            }
-            if length == 0 {
-                continue; // retired
-            }
-            let hit = Position {
-                score,
-                id: self.ids[slot as usize],
-            };
-            if after.is_some_and(|a| !a.precedes(&hit)) || keep.is_some_and(|keep| !keep(hit.id)) {
-                continue;
-            }
-            if heap.len() == n {
-                if heap.peek().is_some_and(|worst| hit.precedes(&worst.0)) {
-                    heap.pop();
+    }
+
+    /// `tf (k1 + 1) / (tf + k1 (1 - b + b length / average))`.
+    fn part(average: f64, tf: f64, length: u16) -> f64 {
+        let norm = K1 * (1.0 - B + B * f64::from(length) / average);
+        tf * (K1 + 1.0) / (tf + norm)
+    }
+
+    /// What posting `p` of a term with this idf adds; `None` for a retired slot.
+    #[inline]
+    fn score(&self, idf: f64, p: u32, length: u16) -> Option<f64> {
+        if length == 0 {
+            return None;
+        }
+        let in_title = (p & IN_TITLE) as usize;
+        let part = match self.by_length[in_title].get(usize::from(length)) {
+            Some(&part) => part,
+            None => {
+                let tf = if in_title == 1 {
+                    f64::from(TITLE_WEIGHT)
                 } else {
-                    continue;
-                }
+                    1.0
+                };
+                ScoreTable::part(self.average, tf, length)
             }
-            heap.push(Kept(hit));
+        };
+        Some(idf * part)
+    }
+}
+
+/// The `n` best hits seen so far that rank after the cursor and pass `keep`.
+struct Best<'a> {
+    index: &'a SearchIndex,
+    after: Option<Position>,
+    n: usize,
+    keep: Option<&'a dyn Fn(Uuid) -> bool>,
+    heap: BinaryHeap<Kept>,
+    /// The worst kept score once `n` are kept (anything lower is turned away at once).
+    floor: f64,
+}
+
+impl<'a> Best<'a> {
+    fn new(
+        index: &'a SearchIndex,
+        after: Option<Position>,
+        n: usize,
+        keep: Option<&'a dyn Fn(Uuid) -> bool>,
+    ) -> Best<'a> {
+        Best {
+            index,
+            after,
+            n,
+            keep,
+            heap: BinaryHeap::with_capacity(n.min(1 << 16) + 1),
+            floor: f64::NEG_INFINITY,
         }
-        // Ascending in `Kept` order is best first.
-        heap.into_sorted_vec().into_iter().map(|k| k.0).collect()
+    }
+
+    #[inline]
+    fn offer(&mut self, score: f64, slot: usize) {
+        if score < self.floor || self.after.is_some_and(|a| score > a.score) {
+            return;
+        }
+        let hit = Position {
+            score,
+            id: self.index.ids[slot],
+        };
+        if self.after.is_some_and(|a| !a.precedes(&hit)) {
+            return;
+        }
+        let full = self.heap.len() == self.n;
+        if full && !self.heap.peek().is_some_and(|worst| hit.precedes(&worst.0)) {
+            return;
+        }
+        // Checked last: `keep` may cost a lookup, the comparisons above do not.
+        if self.keep.is_some_and(|keep| !keep(hit.id)) {
+            return;
+        }
+        if full {
+            self.heap.pop();
+        }
+        self.heap.push(Kept(hit));
+        if self.heap.len() == self.n {
+            self.floor = self.heap.peek().map_or(f64::NEG_INFINITY, |w| w.0.score);
+        }
+    }
+
+    /// Ascending in `Kept` order is best first.
+    fn into_sorted(self) -> Vec<Position> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|k| k.0)
+            .collect()
     }
 }
 
@@ -432,5 +559,69 @@ mod tests {
         assert_eq!(Position::decode(&p.encode()), Some(p));
         assert_eq!(Position::decode("nonsense"), None);
         assert_eq!(Position::decode(&"f".repeat(48)), None);
+    }
+
+    /// Every document scored one by one and sorted: what `top` must agree with.
+    fn brute_force(
+        index: &SearchIndex,
+        query: &[String],
+        after: Option<Position>,
+        n: usize,
+        keep: &dyn Fn(Uuid) -> bool,
+    ) -> Vec<Position> {
+        let table = ScoreTable::new(index);
+        let weights = index.weights(query);
+        let mut all: Vec<Position> = Vec::new();
+        for (slot, &id) in index.ids.iter().enumerate() {
+            let mut score = 0.0;
+            let mut found = false;
+            for (idf, list) in &weights {
+                if let Some(&p) = list.iter().find(|p| (*p >> 1) as usize == slot)
+                    && let Some(part) = table.score(*idf, p, index.lengths[slot])
+                {
+                    score += part;
+                    found = true;
+                }
+            }
+            let hit = Position { score, id };
+            if found && keep(id) && after.is_none_or(|a| a.precedes(&hit)) {
+                all.push(hit);
+            }
+        }
+        all.sort_by(|a, b| Kept(*a).cmp(&Kept(*b)));
+        all.truncate(n);
+        all
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn top_agrees_with_scoring_everything(
+            docs in proptest::collection::vec(
+                (0u128..40, proptest::collection::vec(0usize..6, 0..5), proptest::collection::vec(0usize..6, 1..8)),
+                1..60,
+            ),
+            query in proptest::collection::vec(0usize..7, 1..4),
+            n in 1usize..12,
+            odd_only in proptest::bool::ANY,
+            page in 0usize..3,
+        ) {
+            const WORDS: [&str; 7] = ["冲压", "焊接", "注塑", "压铸", "stamp", "weld", "无此词"];
+            let mut index = SearchIndex::new();
+            for (n, title, body) in &docs {
+                index.upsert(id(*n), title.iter().map(|w| WORDS[*w]), body.iter().map(|w| WORDS[*w]));
+            }
+            let query: Vec<String> = query.iter().map(|w| WORDS[*w].to_owned()).collect();
+            let keep = |id: Uuid| !odd_only || id.as_u128() % 2 == 1;
+            let mut after = None;
+            for _ in 0..=page {
+                let got = index.top(&query, after, n, Some(&keep));
+                let want = brute_force(&index, &query, after, n, &keep);
+                proptest::prop_assert_eq!(&got, &want);
+                after = got.last().copied();
+                if after.is_none() {
+                    break;
+                }
+            }
+        }
     }
 }

@@ -26,7 +26,7 @@ use peitao_auth::keys::KeySet;
 use peitao_auth::password::HashCost;
 use peitao_domain::reference::ReferenceData;
 use peitao_persistence::Db;
-use peitao_persistence::blobs::FsBlobStore;
+use peitao_persistence::blobs::Blobs;
 use tracing_actix_web::TracingLogger;
 
 use crate::error::ApiError;
@@ -75,8 +75,8 @@ pub struct AppState {
     pub matcher: Arc<service::matching::Matcher>,
     /// The search indexes of this process (`q=` on the lists).
     pub search: Arc<service::search::Search>,
-    /// Where attachment bytes are kept.
-    pub blobs: Arc<FsBlobStore>,
+    /// Where attachment bytes are kept: a folder or an S3-compatible bucket.
+    pub blobs: Arc<Blobs>,
 }
 
 /// No script or style from anywhere but ourselves, no framing, no inline code.

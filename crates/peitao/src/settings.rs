@@ -2,9 +2,11 @@
 //! then checked as a whole so a bad value stops start-up with a message naming its key.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat};
 use peitao_domain::matching::{ScoringRules, Weights};
+use peitao_persistence::blobs::S3Config;
 use serde::Deserialize;
 
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
@@ -209,10 +211,139 @@ impl MatcherSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttachmentSettings {
-    /// Folder of the content-addressed filesystem store.
+    /// Which store keeps the bytes.
+    pub store: AttachmentStore,
+    /// Folder of the content-addressed filesystem store (`store = "fs"`).
     pub dir: PathBuf,
     /// Largest file accepted, in bytes.
     pub max_bytes: usize,
+    /// The bucket of the S3-compatible store (`store = "s3"`).
+    pub s3: S3Settings,
+}
+
+/// Where attachment bytes are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttachmentStore {
+    /// A folder: `attachments.dir`.
+    Fs,
+    /// An S3-compatible bucket: `attachments.s3`.
+    S3,
+}
+
+/// `[attachments.s3]`: read only when `attachments.store = "s3"`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub prefix: String,
+    pub path_style: bool,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub timeout_secs: u64,
+    pub max_retries: usize,
+}
+
+/// Never prints the secret.
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("prefix", &self.prefix)
+            .field("path_style", &self.path_style)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("timeout_secs", &self.timeout_secs)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
+}
+
+impl S3Settings {
+    /// The store's configuration.
+    #[must_use]
+    pub fn config(&self) -> S3Config {
+        S3Config {
+            endpoint: self.endpoint.clone(),
+            bucket: self.bucket.clone(),
+            region: self.region.clone(),
+            prefix: self.prefix.clone(),
+            path_style: self.path_style,
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            timeout: Duration::from_secs(self.timeout_secs),
+            max_retries: self.max_retries,
+        }
+    }
+
+    /// The first missing or malformed key, when the S3 store is the one chosen.
+    fn check(&self) -> Result<(), SettingsError> {
+        let fail = |key: &str, why: &str| {
+            Err(SettingsError(format!(
+                "attachments.s3.{key}: {why} (attachments.store = \"s3\")"
+            )))
+        };
+        let url = self.endpoint.trim();
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or("");
+        if host.trim_end_matches('/').is_empty() || host.trim_end_matches('/').contains('/') {
+            return fail(
+                "endpoint",
+                "must be the store's http:// or https:// address without a path, \
+                 e.g. https://oss-cn-shanghai.aliyuncs.com or http://127.0.0.1:9000",
+            );
+        }
+        if self.bucket.trim().is_empty() {
+            return fail("bucket", "must name the bucket");
+        }
+        if self.region.trim().is_empty() {
+            return fail(
+                "region",
+                "must not be empty (us-east-1 for stores that ignore it, such as MinIO)",
+            );
+        }
+        let clean_segment = |s: &str| {
+            !s.is_empty()
+                && s != "."
+                && s != ".."
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        };
+        if !self.prefix.is_empty() && !self.prefix.split('/').all(clean_segment) {
+            return fail(
+                "prefix",
+                "must be empty or folder names of letters, digits, '-', '_' and '.' joined by \
+                 '/', without a leading or trailing '/'",
+            );
+        }
+        if self.access_key_id.trim().is_empty() {
+            return fail(
+                "access_key_id",
+                "must be set, from PEITAO__ATTACHMENTS__S3__ACCESS_KEY_ID (never in a file in \
+                 the repository)",
+            );
+        }
+        if self.secret_access_key.is_empty() {
+            return fail(
+                "secret_access_key",
+                "must be set, from PEITAO__ATTACHMENTS__S3__SECRET_ACCESS_KEY (never in a file \
+                 in the repository)",
+            );
+        }
+        if !(1..=300).contains(&self.timeout_secs) {
+            return fail("timeout_secs", "must be from 1 to 300");
+        }
+        if self.max_retries > 10 {
+            return fail("max_retries", "must be from 0 to 10");
+        }
+        Ok(())
+    }
 }
 
 /// The ceiling for `attachments.max_bytes`: uploads are held in memory while they are checked.
@@ -433,8 +564,13 @@ impl Settings {
         if self.worker.poll_interval_ms == 0 {
             return fail("worker.poll_interval_ms", "must be at least 1");
         }
-        if self.attachments.dir.as_os_str().is_empty() {
+        if self.attachments.store == AttachmentStore::Fs
+            && self.attachments.dir.as_os_str().is_empty()
+        {
             return fail("attachments.dir", "must not be empty");
+        }
+        if self.attachments.store == AttachmentStore::S3 {
+            self.attachments.s3.check()?;
         }
         if !(1024..=ATTACHMENT_MAX_BYTES_CEILING).contains(&self.attachments.max_bytes) {
             return fail(
@@ -525,6 +661,81 @@ mod tests {
             .unwrap_err();
             assert!(err.0.starts_with("attachments.max_bytes:"), "{err}");
         }
+    }
+
+    #[test]
+    fn an_incomplete_s3_store_is_refused_naming_the_missing_key() {
+        let s = Settings::load(&sources("development", &[])).unwrap();
+        assert_eq!(s.attachments.store, AttachmentStore::Fs);
+        let complete = [
+            ("PEITAO__ATTACHMENTS__STORE", "s3"),
+            ("PEITAO__ATTACHMENTS__S3__ENDPOINT", "http://127.0.0.1:9000"),
+            ("PEITAO__ATTACHMENTS__S3__BUCKET", "peitao"),
+            ("PEITAO__ATTACHMENTS__S3__ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            (
+                "PEITAO__ATTACHMENTS__S3__SECRET_ACCESS_KEY",
+                "not-a-real-secret",
+            ),
+        ];
+        let s = Settings::load(&sources("development", &complete)).unwrap();
+        assert_eq!(s.attachments.store, AttachmentStore::S3);
+        let config = s.attachments.s3.config();
+        assert_eq!(config.bucket, "peitao");
+        assert_eq!(config.region, "us-east-1");
+        assert_eq!(config.prefix, "attachments");
+        assert!(config.path_style);
+        assert!(!format!("{s:?}").contains("not-a-real-secret"));
+        // Each required key missing in turn is named, with where to set a credential.
+        for (i, key) in ["endpoint", "bucket", "access_key_id", "secret_access_key"]
+            .iter()
+            .enumerate()
+        {
+            let vars: Vec<_> = complete
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i + 1)
+                .map(|(_, v)| *v)
+                .collect();
+            let err = Settings::load(&sources("development", &vars)).unwrap_err();
+            assert!(
+                err.0.starts_with(&format!("attachments.s3.{key}:")),
+                "{key}: {err}"
+            );
+            assert!(err.0.contains("attachments.store = \"s3\""), "{err}");
+        }
+        let err = Settings::load(&sources(
+            "development",
+            &[("PEITAO__ATTACHMENTS__STORE", "s3")],
+        ))
+        .unwrap_err();
+        assert!(err.0.starts_with("attachments.s3.endpoint:"), "{err}");
+        let mut bad = complete.to_vec();
+        bad.push(("PEITAO__ATTACHMENTS__S3__ACCESS_KEY_ID", ""));
+        let err = Settings::load(&sources("development", &bad)).unwrap_err();
+        assert!(
+            err.0.contains("PEITAO__ATTACHMENTS__S3__ACCESS_KEY_ID"),
+            "{err}"
+        );
+        for (key, value) in [
+            ("PEITAO__ATTACHMENTS__S3__ENDPOINT", "s3.example.cn"),
+            (
+                "PEITAO__ATTACHMENTS__S3__ENDPOINT",
+                "https://s3.example.cn/bucket",
+            ),
+            ("PEITAO__ATTACHMENTS__S3__PREFIX", "/files/"),
+            ("PEITAO__ATTACHMENTS__S3__PREFIX", "a/../b"),
+        ] {
+            let mut bad = complete.to_vec();
+            bad.push((key, value));
+            let err = Settings::load(&sources("development", &bad)).unwrap_err();
+            assert!(err.0.starts_with("attachments.s3."), "{value}: {err}");
+        }
+        let err = Settings::load(&sources(
+            "development",
+            &[("PEITAO__ATTACHMENTS__STORE", "ftp")],
+        ))
+        .unwrap_err();
+        assert!(err.0.contains("ftp") || err.0.contains("store"), "{err}");
     }
 
     #[test]

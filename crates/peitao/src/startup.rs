@@ -14,13 +14,13 @@ use peitao_http::service::matching::Matcher;
 use peitao_http::service::search::Search;
 use peitao_http::{AppState, AuthConfig, HttpConfig};
 use peitao_notify::{Transport, TransportConfig, TransportKind};
-use peitao_persistence::blobs::FsBlobStore;
+use peitao_persistence::blobs::{Blobs, FsBlobStore, S3BlobStore};
 use peitao_persistence::seed::demo::{self, DemoOutcome, DemoWorld};
 use peitao_persistence::{Db, DbOptions, reference};
 use tokio::sync::watch;
 
 use crate::delivery::{DeliveryConfig, host_of};
-use crate::settings::{HashCostSetting, MailTransport, Settings};
+use crate::settings::{AttachmentStore, HashCostSetting, MailTransport, Settings};
 use crate::worker::Worker;
 
 /// Connects to the configured database, migrates if configured, and loads the reference data
@@ -80,7 +80,7 @@ pub async fn app_state(
         accounts: Arc::default(),
         search: Arc::new(search),
         keys: Arc::new(keys),
-        blobs: Arc::new(FsBlobStore::new(settings.attachments.dir.clone())),
+        blobs: Arc::new(blob_store(settings)?),
         config: Arc::new(HttpConfig {
             public_url: settings.server.public_url.clone(),
             body_limit_bytes: settings.server.body_limit_bytes,
@@ -103,6 +103,32 @@ pub async fn app_state(
                 ip_max_requests: settings.auth.ip_max_requests,
             },
         }),
+    })
+}
+
+/// The attachment store the settings choose. Nothing is sent to an S3 store here, so start-up
+/// does not wait for it; an unreachable store shows as 503 on uploads and downloads.
+///
+/// # Errors
+/// An S3 configuration the client refuses, named by its section.
+pub fn blob_store(settings: &Settings) -> anyhow::Result<Blobs> {
+    let attachments = &settings.attachments;
+    Ok(match attachments.store {
+        AttachmentStore::Fs => {
+            tracing::info!(dir = %attachments.dir.display(), "attachments in a folder");
+            Blobs::Fs(FsBlobStore::new(attachments.dir.clone()))
+        }
+        AttachmentStore::S3 => {
+            let s3 = &attachments.s3;
+            let store = S3BlobStore::new(&s3.config()).context("attachments.s3")?;
+            tracing::info!(
+                endpoint = %s3.endpoint,
+                bucket = %s3.bucket,
+                prefix = %s3.prefix,
+                "attachments in an S3-compatible bucket"
+            );
+            Blobs::S3(store)
+        }
     })
 }
 

@@ -67,6 +67,25 @@ fn a_misspelt_setting_stops_start_up_with_its_name() {
     );
 }
 
+#[test]
+fn an_s3_store_without_credentials_stops_start_up_naming_the_variable() {
+    let out = peitao("sqlite::memory:")
+        .env("PEITAO__ATTACHMENTS__STORE", "s3")
+        .env("PEITAO__ATTACHMENTS__S3__ENDPOINT", "http://127.0.0.1:9")
+        .env("PEITAO__ATTACHMENTS__S3__BUCKET", "peitao")
+        .arg("serve")
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("attachments.s3.access_key_id")
+            && stderr.contains("PEITAO__ATTACHMENTS__S3__ACCESS_KEY_ID")
+            && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn migrate_creates_a_missing_database_folder() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,6 @@
 //! Where attachment bytes live: a content-addressed store keyed by SHA-256, so the same file is
-//! kept once however often it is uploaded. The filesystem store is the one built so far.
+//! kept once however often it is uploaded: in a folder (`FsBlobStore`) or an S3-compatible
+//! bucket (`S3BlobStore`), chosen at start-up as a [`Blobs`].
 //!
 //! Decisions:
 //! - A blob is written to a temporary file in its final folder, flushed, then renamed: a reader
@@ -13,6 +14,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
+
+mod s3;
+
+pub use s3::{S3BlobStore, S3Config};
 
 /// A blob's key: its SHA-256 in lowercase hex.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -56,6 +61,57 @@ pub trait BlobStore: Send + Sync {
     fn exists(&self, key: &BlobKey) -> impl Future<Output = io::Result<bool>> + Send;
     /// Removes the blob (used to undo a `put` whose record was not written); absent is fine.
     fn remove(&self, key: &BlobKey) -> impl Future<Output = io::Result<()>> + Send;
+}
+
+/// The cause inside an `io::Error` from a store that could not be reached at all (connection
+/// refused, timed out, dropped): trying again later may work, unlike a refused or broken request.
+#[derive(Debug, thiserror::Error)]
+#[error("the attachment store could not be reached: {0}")]
+pub struct Unreachable(pub Box<dyn std::error::Error + Send + Sync>);
+
+/// Whether `err` says the store was unreachable (see [`Unreachable`]). The filesystem store
+/// never says so: its errors are all ours to fix.
+#[must_use]
+pub fn is_unreachable(err: &io::Error) -> bool {
+    matches!(err.get_ref(), Some(cause) if cause.is::<Unreachable>())
+}
+
+/// The store the application was configured with. An enum rather than a trait object because
+/// `BlobStore`'s methods return `impl Future`, which `dyn` cannot hold.
+#[derive(Debug, Clone)]
+pub enum Blobs {
+    Fs(FsBlobStore),
+    S3(S3BlobStore),
+}
+
+impl BlobStore for Blobs {
+    async fn put(&self, bytes: &[u8]) -> io::Result<Put> {
+        match self {
+            Blobs::Fs(store) => store.put(bytes).await,
+            Blobs::S3(store) => store.put(bytes).await,
+        }
+    }
+
+    async fn get(&self, key: &BlobKey) -> io::Result<Option<Vec<u8>>> {
+        match self {
+            Blobs::Fs(store) => store.get(key).await,
+            Blobs::S3(store) => store.get(key).await,
+        }
+    }
+
+    async fn exists(&self, key: &BlobKey) -> io::Result<bool> {
+        match self {
+            Blobs::Fs(store) => store.exists(key).await,
+            Blobs::S3(store) => store.exists(key).await,
+        }
+    }
+
+    async fn remove(&self, key: &BlobKey) -> io::Result<()> {
+        match self {
+            Blobs::Fs(store) => store.remove(key).await,
+            Blobs::S3(store) => store.remove(key).await,
+        }
+    }
 }
 
 /// Blobs as files: `<dir>/ab/cd/<sha256>`, two levels of 256 folders so none grows huge.

@@ -11,6 +11,8 @@
 //!   label that gets the real kind's extension.
 //! - The blob is stored before the row; when the row cannot be written the blob is removed again
 //!   if this upload created it and no row names it, so a refused upload leaves nothing behind.
+//!   A store that cannot be reached (an S3 endpoint down) answers 503 and no row is written;
+//!   any other store error is ours to fix and answers 500.
 //! - A closed or expired need takes no new files (409, as editing it is); capabilities take files
 //!   in any status, as they may be edited in any status.
 //! - Deleting only sets `deleted_at` (the audit log keeps pointing at something real); the blob
@@ -23,7 +25,7 @@ use peitao_domain::ids::OrganizationId;
 use peitao_domain::user::{CapabilityStatus, NeedStatus};
 use peitao_persistence::attachments::{self, NewAttachment, owner_kind};
 use peitao_persistence::audit;
-use peitao_persistence::blobs::{BlobKey, BlobStore};
+use peitao_persistence::blobs::{self, BlobKey, BlobStore};
 use peitao_persistence::entities::attachment;
 use peitao_persistence::{capabilities, needs};
 use serde_json::json;
@@ -81,7 +83,12 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// 503 when the store could not be reached (retrying may work), 500 for anything else.
 fn io_error(what: &str, err: &std::io::Error) -> ApiError {
+    if blobs::is_unreachable(err) {
+        tracing::warn!(error = %err, "attachment store unreachable: {what}");
+        return ApiError::Unavailable;
+    }
     tracing::error!(error = %err, "attachment store: {what}");
     ApiError::Internal
 }
@@ -197,8 +204,8 @@ pub async fn upload_target(
 /// Checks the file's content, stores it and records it with its audit entry.
 ///
 /// # Errors
-/// 422 naming `file` when it is empty or not an accepted type; 503/500 when storing fails (and
-/// then nothing is kept).
+/// 422 naming `file` when it is empty or not an accepted type; 503 when the store cannot be
+/// reached, 500 when storing fails otherwise (either way no row is written).
 pub async fn store(
     state: &AppState,
     caller: &AuthUser,
@@ -328,7 +335,8 @@ pub struct Download {
 /// One attachment's bytes.
 ///
 /// # Errors
-/// 404 unknown, deleted or on an invisible posting; 403 as for `list`.
+/// 404 unknown, deleted or on an invisible posting; 403 as for `list`; 503 the store cannot be
+/// reached; 500 (logged with the row's id and key) when the store no longer has the bytes.
 pub async fn download(state: &AppState, caller: &AuthUser, id: Uuid) -> Result<Download, ApiError> {
     let (attachment, seen) = attachment_seen(state, caller, id).await?;
     caller.authorize(seen.view)?;

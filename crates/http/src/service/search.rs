@@ -237,8 +237,10 @@ pub fn query_terms(q: &str) -> Vec<String> {
 /// the ranking. `fetch(Some(ids), n)` reads the rows among `ids` that pass the filters;
 /// `fetch(None, n)` reads up to `n` rows passing them, whatever their text.
 ///
-/// Ranked candidates are checked in growing chunks; when few pass (a narrow filter such as one
-/// organization), the filters are read first and only their rows ranked.
+/// The index is read at most twice: a short ranking first (enough when the filters pass most
+/// rows), then the rest of [`WALK_BUDGET`] in one pass, checked against the filters in chunks.
+/// When even that leaves the page short (a narrow filter such as one organization), the
+/// filters are read first and only their rows ranked.
 ///
 /// # Errors
 /// Database errors.
@@ -256,48 +258,84 @@ where
     Fut: Future<Output = StoreResult<Vec<R>>>,
 {
     let mut out = Vec::with_capacity(want);
-    let mut after = after;
-    let mut chunk = (want * 2).clamp(64, CHUNK_MAX);
-    let mut checked = 0usize;
-    let mut filters_first_tried = false;
+    let first = (want * 2).clamp(64, CHUNK_MAX);
+    let hits = search.top(kind, query, after, first, None);
+    let mut last = hits.last().copied();
+    check(&hits, &mut fetch, &id_of, want, &mut out).await?;
+    if out.len() == want || hits.len() < first {
+        return Ok(out);
+    }
+    let rest = WALK_BUDGET.saturating_sub(first).max(first);
+    let hits = search.top(kind, query, last, rest, None);
+    // Checked in growing chunks: a filter that passed a few of the first candidates usually
+    // fills the page from the next few hundred.
+    let mut start = 0;
+    let mut size = (first * 4).min(CHUNK_MAX);
+    while start < hits.len() {
+        let chunk = &hits[start..(start + size).min(hits.len())];
+        check(chunk, &mut fetch, &id_of, want, &mut out).await?;
+        last = chunk.last().copied();
+        if out.len() == want {
+            return Ok(out);
+        }
+        start += chunk.len();
+        size = (size * 4).min(CHUNK_MAX);
+    }
+    if hits.len() < rest {
+        return Ok(out);
+    }
+    let rows = fetch(None, FILTER_FIRST_MAX + 1).await?;
+    if rows.len() as u64 <= FILTER_FIRST_MAX {
+        let mut rows: HashMap<Uuid, R> = rows.into_iter().map(|r| (id_of(&r), r)).collect();
+        let keep = |id: Uuid| rows.contains_key(&id);
+        let hits = search.top(kind, query, last, want - out.len(), Some(&keep));
+        for hit in hits {
+            if let Some(row) = rows.remove(&hit.id) {
+                out.push((hit, row));
+            }
+        }
+        return Ok(out);
+    }
+    // Filters too broad to read first, yet too narrow for the walk: go on in chunks.
     while out.len() < want {
-        if checked >= WALK_BUDGET && !filters_first_tried {
-            filters_first_tried = true;
-            let rows = fetch(None, FILTER_FIRST_MAX + 1).await?;
-            if rows.len() as u64 <= FILTER_FIRST_MAX {
-                let mut rows: HashMap<Uuid, R> = rows.into_iter().map(|r| (id_of(&r), r)).collect();
-                let keep = |id: Uuid| rows.contains_key(&id);
-                let hits = search.top(kind, query, after, want - out.len(), Some(&keep));
-                for hit in hits {
-                    if let Some(row) = rows.remove(&hit.id) {
-                        out.push((hit, row));
-                    }
-                }
+        let hits = search.top(kind, query, last, CHUNK_MAX, None);
+        check(&hits, &mut fetch, &id_of, want, &mut out).await?;
+        match hits.last() {
+            Some(&end) if hits.len() == CHUNK_MAX => last = Some(end),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Appends the rows among `hits` that pass the filters, in ranked order, until `want` are held.
+async fn check<R, F, Fut>(
+    hits: &[Position],
+    fetch: &mut F,
+    id_of: &impl Fn(&R) -> Uuid,
+    want: usize,
+    out: &mut Vec<(Position, R)>,
+) -> StoreResult<()>
+where
+    F: FnMut(Option<Vec<Uuid>>, u64) -> Fut,
+    Fut: Future<Output = StoreResult<Vec<R>>>,
+{
+    if hits.is_empty() || out.len() >= want {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+    let mut rows: HashMap<Uuid, R> = fetch(Some(ids), hits.len() as u64)
+        .await?
+        .into_iter()
+        .map(|r| (id_of(&r), r))
+        .collect();
+    for hit in hits {
+        if let Some(row) = rows.remove(&hit.id) {
+            out.push((*hit, row));
+            if out.len() == want {
                 break;
             }
         }
-        let hits = search.top(kind, query, after, chunk, None);
-        let Some(&last) = hits.last() else { break };
-        let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-        let mut rows: HashMap<Uuid, R> = fetch(Some(ids), hits.len() as u64)
-            .await?
-            .into_iter()
-            .map(|r| (id_of(&r), r))
-            .collect();
-        for hit in &hits {
-            if let Some(row) = rows.remove(&hit.id) {
-                out.push((*hit, row));
-                if out.len() == want {
-                    break;
-                }
-            }
-        }
-        if hits.len() < chunk {
-            break;
-        }
-        checked += hits.len();
-        after = Some(last);
-        chunk = (chunk * 4).min(CHUNK_MAX);
     }
-    Ok(out)
+    Ok(())
 }
