@@ -213,6 +213,8 @@ async fn a_taken_email_or_company_is_a_conflict() {
 async fn ten_failed_logins_lock_the_account_for_a_while_and_success_forgives() {
     let app = TestApp::spawn().await;
     app.register("lock@a.example.cn", "supplier", CODE_A).await;
+    app.deliver_mail().await;
+    app.mail.clear();
     let wrong = json!({"email": "lock@a.example.cn", "password": "wrong password!"});
     for _ in 0..9 {
         assert_eq!(
@@ -249,6 +251,23 @@ async fn ten_failed_logins_lock_the_account_for_a_while_and_success_forgives() {
     assert!(retry > 0 && retry <= 15 * 60, "{retry}");
     let p: Value = res.json().await.unwrap();
     assert_eq!(p["title"], "Too many requests");
+    // ASVS 6.3.5: the owner hears of it once, when the lock falls (nine failures said nothing).
+    let mails = app.deliver_mail().await;
+    assert_eq!(
+        mails.len(),
+        1,
+        "{:?}",
+        mails
+            .iter()
+            .map(peitao_tests::mail::ReceivedMail::subject)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        mails[0].subject().as_deref(),
+        Some("【配套】密码错误次数过多，您的账号登录已暂停")
+    );
+    assert!(mails[0].to.iter().any(|t| t.contains("lock@a.example.cn")));
+    assert!(mails[0].body_text().contains("/forgot-password"));
     // Unknown accounts answer like wrong passwords.
     assert_eq!(
         app.post(
@@ -401,7 +420,11 @@ async fn password_reset_is_single_use_and_ends_every_session() {
         .await;
     assert_eq!(reuse.status(), 422, "single use");
 
-    // Every session ended; only the new password works.
+    // Every session ended, the access token in hand included; only the new password works.
+    assert_eq!(
+        app.get_as("/api/v1/me", &s.access_token).await.status(),
+        401
+    );
     assert_eq!(
         app.post(
             "/api/v1/auth/refresh",
@@ -425,6 +448,14 @@ async fn password_reset_is_single_use_and_ends_every_session() {
         401
     );
     app.login("reset@a.example.cn", fresh).await;
+    // The owner is told, with a way back in should the reset not have been theirs.
+    let told = app.deliver_mail().await;
+    let changed = told
+        .iter()
+        .find(|m| m.subject().as_deref() == Some("【配套】您的密码已更改"))
+        .expect("a password-changed mail");
+    assert!(changed.to.iter().any(|t| t.contains("reset@a.example.cn")));
+    assert!(changed.body_text().contains("/forgot-password"));
 }
 
 #[tokio::test]
@@ -450,6 +481,7 @@ async fn forged_and_stale_tokens_are_refused() {
         user_id: peitao_domain::ids::UserId(me["id"].as_str().unwrap().parse().unwrap()),
         role: peitao_domain::user::Role::Staff,
         organization_id: None,
+        session_id: uuid::Uuid::now_v7(),
     };
     let now = chrono::Utc::now().timestamp();
     let issuer = &app.settings.auth.issuer;
@@ -981,4 +1013,302 @@ async fn registering_one_address_over_and_over_is_limited() {
     let res = app.post("/api/v1/auth/register", &body, None, None).await;
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
+}
+
+/// ASVS 6.2.2, 6.2.3, 7.4.3, 6.3.7: a password is changed with the current one; every other
+/// session ends (its access tokens too), this one goes on, and the owner is told by mail.
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_ends_other_sessions_and_tells_the_owner() {
+    let app = TestApp::spawn().await;
+    let email = "change@a.example.cn";
+    let here = app.verified_user(email, "supplier", CODE_A).await;
+    let elsewhere = app.login(email, PASSWORD).await;
+    app.mail.clear();
+    let fresh = "a brand new passphrase 2027";
+
+    // A wrong current password is named, in either language, and changes nothing.
+    for (lang, text) in [
+        ("zh-CN", "当前密码不正确"),
+        ("en", "current password is not correct"),
+    ] {
+        let res = app
+            .post(
+                "/api/v1/me/password",
+                &json!({"current_password": "not my password", "new_password": fresh}),
+                Some(&here.access_token),
+                Some(lang),
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], "current_password", "{p}");
+        assert!(
+            p["errors"][0]["message"].as_str().unwrap().contains(text),
+            "{p}"
+        );
+    }
+    // Without any current password, likewise.
+    let (status, p) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/me/password",
+            Some(&here.access_token),
+            Some(&json!({"new_password": fresh})),
+        )
+        .await;
+    assert_eq!(
+        (status, p["errors"][0]["field"].as_str()),
+        (422, Some("current_password"))
+    );
+    // A new password that breaks the rules is named too.
+    let (status, p) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/me/password",
+            Some(&here.access_token),
+            Some(&json!({"current_password": PASSWORD, "new_password": "password123"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(p["errors"][0]["field"], "new_password");
+    assert_eq!(p["errors"][0]["code"], "password.common");
+    assert_eq!(
+        app.get_as("/api/v1/me", &elsewhere.access_token)
+            .await
+            .status(),
+        200,
+        "nothing changed yet"
+    );
+    // Not without logging in.
+    let (status, _) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/me/password",
+            None,
+            Some(&json!({"current_password": PASSWORD, "new_password": fresh})),
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    let (status, _) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/me/password",
+            Some(&here.access_token),
+            Some(&json!({"current_password": PASSWORD, "new_password": fresh})),
+        )
+        .await;
+    assert_eq!(status, 204);
+
+    // The other session is over at once: its access token and its refresh token.
+    assert_eq!(
+        app.get_as("/api/v1/me", &elsewhere.access_token)
+            .await
+            .status(),
+        401
+    );
+    let app = &app;
+    let refresh = |token: &str| {
+        let body = json!({"refresh_token": token});
+        async move {
+            app.post("/api/v1/auth/refresh", &body, None, None)
+                .await
+                .status()
+        }
+    };
+    assert_eq!(refresh(&elsewhere.refresh_token).await, 401);
+    // This one goes on.
+    assert_eq!(
+        app.get_as("/api/v1/me", &here.access_token).await.status(),
+        200
+    );
+    assert_eq!(refresh(&here.refresh_token).await, 200);
+    // Only the new password logs in.
+    let old = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": PASSWORD}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(old.status(), 401);
+    app.login(email, fresh).await;
+
+    // The owner is told, in their language, with the way to take the account back.
+    let mails = app.deliver_mail().await;
+    let told: Vec<_> = mails
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.contains(email)))
+        .collect();
+    assert_eq!(told.len(), 1, "one mail for one change");
+    assert_eq!(told[0].subject().as_deref(), Some("【配套】您的密码已更改"));
+    assert!(told[0].body_text().contains("/forgot-password"));
+    assert!(
+        told[0].header("List-Unsubscribe").is_none(),
+        "security mail"
+    );
+
+    // The address, which recovery relies on, cannot be changed from a session at all (7.5.1).
+    let (status, _) = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            Some(&here.access_token),
+            Some(&json!({"email": "thief@evil.example"})),
+        )
+        .await;
+    assert!((400..500).contains(&status), "{status}");
+    let me: Value = app
+        .get_as("/api/v1/me", &here.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], email);
+
+    // The change is in the audit log.
+    let staff = staff_token(
+        app,
+        "auditor@assoc.example.cn",
+        peitao_domain::user::Role::Staff,
+    )
+    .await;
+    let log: Value = app
+        .get_as("/api/v1/audit?entity=user", &staff)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "user.password_change"),
+        "{log}"
+    );
+}
+
+/// ASVS 6.3.1, 6.3.4: guessing the current password on the change form counts as failed logins,
+/// so it cannot get past the login lock, and the lock holds there too.
+#[tokio::test]
+async fn guessing_the_current_password_counts_against_the_login_lock() {
+    let app = TestApp::spawn().await;
+    let email = "guess@a.example.cn";
+    let s = app.verified_user(email, "supplier", CODE_A).await;
+    let max = app.settings.auth.login_max_failures;
+    for i in 0..max {
+        let (status, _) = app
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/me/password",
+                Some(&s.access_token),
+                Some(&json!({"current_password": format!("guess number {i}"), "new_password": "a brand new passphrase"})),
+            )
+            .await;
+        assert_eq!(status, 422, "guess {i}");
+    }
+    // Locked: even the right password now waits, on the form and at login.
+    let res = app
+        .post(
+            "/api/v1/me/password",
+            &json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+            Some(&s.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": PASSWORD}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+}
+
+/// ASVS 7.4.1, 7.3.2 (and 10.4.8): logging out ends the login's access tokens at once, not when
+/// they expire; other logins are untouched; rotating a refresh token never extends its login.
+#[tokio::test]
+async fn logout_ends_the_access_token_at_once_and_refreshing_never_extends_a_login() {
+    use peitao_persistence::entities::refresh_token;
+    use peitao_persistence::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn().await;
+    let email = "logout@a.example.cn";
+    let first = app.verified_user(email, "supplier", CODE_A).await;
+    let other = app.login(email, PASSWORD).await;
+
+    // Rotate twice: each successor expires exactly when the login's first token did.
+    let mut current = first.clone();
+    for _ in 0..2 {
+        let res = app
+            .post(
+                "/api/v1/auth/refresh",
+                &json!({"refresh_token": current.refresh_token}),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        current.access_token = body["access_token"].as_str().unwrap().to_owned();
+        current.refresh_token = body["refresh_token"].as_str().unwrap().to_owned();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let hash = peitao_auth::opaque::hash_opaque(&current.refresh_token);
+    let latest = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash))
+        .one(app.db().conn())
+        .await
+        .unwrap()
+        .unwrap();
+    let family = refresh_token::Entity::find()
+        .filter(refresh_token::Column::FamilyId.eq(latest.family_id))
+        .all(app.db().conn())
+        .await
+        .unwrap();
+    assert_eq!(family.len(), 3);
+    assert!(
+        family
+            .iter()
+            .all(|t| t.expires_at_ms == latest.expires_at_ms),
+        "a sliding expiry: {family:?}"
+    );
+    let days = app.settings.auth.refresh_token_days;
+    let first_created = family.iter().map(|t| t.created_at).min().unwrap();
+    assert!(
+        latest.expires_at_ms <= first_created.timestamp_millis() + i64::from(days) * 86_400_000
+    );
+
+    // Both access tokens of the login (the first, the latest) work until logout, and stop with it.
+    assert_eq!(
+        app.get_as("/api/v1/me", &current.access_token)
+            .await
+            .status(),
+        200
+    );
+    let res = app
+        .post(
+            "/api/v1/auth/logout",
+            &json!({"refresh_token": current.refresh_token}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    for token in [&current.access_token, &first.access_token] {
+        let res = app.get_as("/api/v1/me", token).await;
+        assert_eq!(res.status(), 401);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    // The other login goes on.
+    assert_eq!(
+        app.get_as("/api/v1/me", &other.access_token).await.status(),
+        200
+    );
 }

@@ -229,19 +229,301 @@ async fn readiness_reports_503_when_the_database_is_gone() {
     assert_eq!(app.get("/healthz", None).await.status(), 200);
 }
 
+/// ASVS 3.4.3, 3.4.4, 3.4.6: every kind of response — API JSON, problem+json errors, pages, the
+/// 404 page, static assets, operational endpoints — carries the same headers.
 #[tokio::test]
 async fn every_response_carries_a_request_id_and_security_headers() {
+    use reqwest::Method;
     let app = TestApp::spawn().await;
-    let res = app.get("/api/v1/zones", None).await;
-    let headers = res.headers();
-    assert_eq!(headers["x-request-id"].to_str().unwrap().len(), 36);
-    assert_eq!(headers["x-content-type-options"], "nosniff");
-    let csp = headers["content-security-policy"].to_str().unwrap();
-    assert!(
-        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
-        "{csp}"
+    let html = "text/html";
+    let cases: [(&str, Method, &str, &str, u16, &str); 9] = [
+        (
+            "API JSON",
+            Method::GET,
+            "/api/v1/zones",
+            "*/*",
+            200,
+            "application/json",
+        ),
+        (
+            "problem 401",
+            Method::GET,
+            "/api/v1/me",
+            "*/*",
+            401,
+            "application/problem+json",
+        ),
+        (
+            "problem 404",
+            Method::GET,
+            "/api/v1/no-such-thing",
+            "*/*",
+            404,
+            "application/problem+json",
+        ),
+        (
+            "problem 400",
+            Method::POST,
+            "/api/v1/auth/login",
+            "*/*",
+            400,
+            "application/problem+json",
+        ),
+        ("page", Method::GET, "/", html, 200, "text/html"),
+        ("form page", Method::GET, "/login", html, 200, "text/html"),
+        (
+            "404 page",
+            Method::GET,
+            "/no-such-page",
+            html,
+            404,
+            "text/html",
+        ),
+        (
+            "static asset",
+            Method::GET,
+            "/static/app.css",
+            "text/css,*/*",
+            200,
+            "text/css",
+        ),
+        ("health", Method::GET, "/healthz", "*/*", 200, ""),
+    ];
+    for (what, method, path, accept, status, content_type) in cases {
+        let mut req = app
+            .client
+            .request(method.clone(), app.url(path))
+            .header("Accept", accept);
+        if method == Method::POST {
+            req = req
+                .header("Content-Type", "application/json")
+                .body("{not json");
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "{what}");
+        let headers = res.headers();
+        let ct = headers
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(ct.starts_with(content_type), "{what}: {ct}");
+        assert_eq!(
+            headers["x-request-id"].to_str().unwrap().len(),
+            36,
+            "{what}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{what}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(
+                csp.contains(directive),
+                "{what}: {directive} missing from {csp}"
+            );
+        }
+        let script_src = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src"))
+            .unwrap();
+        assert!(
+            !script_src.contains("unsafe-inline") && !script_src.contains("unsafe-eval"),
+            "{what}: {script_src}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+        // Plain http (as in development): no HSTS, which would be ignored or lock a host out.
+        assert!(!headers.contains_key("strict-transport-security"), "{what}");
+    }
+}
+
+/// CORS stays closed: no origin, however asked, is allowed to read our answers from a browser,
+/// and a preflight grants no method, header or credentials.
+#[tokio::test]
+async fn cross_origin_requests_and_preflights_get_no_cors_permission() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let evil = "https://evil.example";
+    let s = app
+        .verified_user("cors@a.example.cn", "supplier", "91500112MA0000000R")
+        .await;
+    let cors_headers = [
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "access-control-expose-headers",
+    ];
+    for (method, path) in [
+        (Method::OPTIONS, "/api/v1/auth/login"),
+        (Method::OPTIONS, "/api/v1/me"),
+        (Method::OPTIONS, "/account"),
+    ] {
+        for request_method in ["POST", "GET", "DELETE"] {
+            let res = app
+                .client
+                .request(method.clone(), app.url(path))
+                .header("Origin", evil)
+                .header("Access-Control-Request-Method", request_method)
+                .header(
+                    "Access-Control-Request-Headers",
+                    "authorization, content-type",
+                )
+                .send()
+                .await
+                .unwrap();
+            for h in cors_headers {
+                assert!(
+                    !res.headers().contains_key(h),
+                    "preflight {request_method} {path}: {h} = {:?}",
+                    res.headers().get(h)
+                );
+            }
+            assert!(
+                !res.status().is_success(),
+                "preflight {request_method} {path}: {}",
+                res.status()
+            );
+        }
+    }
+    // Simple and credentialed requests from another origin: answered, but no browser may read it.
+    for (path, token) in [
+        ("/api/v1/zones", None),
+        ("/api/v1/me", Some(s.access_token.as_str())),
+        ("/", None),
+    ] {
+        let mut req = app.client.get(app.url(path)).header("Origin", evil);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        for h in cors_headers {
+            assert!(!res.headers().contains_key(h), "{path}: {h}");
+        }
+    }
+    // Even the null origin and our own origin get no CORS grant: same-origin needs none.
+    for origin in ["null", app.address.as_str()] {
+        let res = app
+            .client
+            .get(app.url("/api/v1/zones"))
+            .header("Origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            !res.headers().contains_key("access-control-allow-origin"),
+            "{origin}"
+        );
+    }
+}
+
+/// ASVS 3.4.1, 3.3.1, 3.3.3: behind https the platform sends HSTS, and its session and CSRF
+/// cookies are Secure, HttpOnly and `__Host-` prefixed (host-only, path /), and still work.
+#[tokio::test]
+async fn over_https_cookies_are_host_prefixed_and_hsts_is_sent() {
+    let app =
+        TestApp::spawn_with(|s| s.server.public_url = "https://peitao.example.cn".into()).await;
+    app.verified_user("https@a.example.cn", "supplier", "91500112MA0000000R")
+        .await;
+    let res = app.get("/login", Some("zh-CN")).await;
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
     );
-    assert!(!csp.contains("unsafe-inline"));
+    let set_cookie: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let csrf_cookie = set_cookie
+        .iter()
+        .find(|c| c.starts_with("__Host-peitao_csrf="))
+        .unwrap_or_else(|| panic!("{set_cookie:?}"));
+    for attribute in ["Secure", "HttpOnly", "Path=/", "SameSite=Lax"] {
+        assert!(csrf_cookie.contains(attribute), "{csrf_cookie}");
+    }
+    assert!(!csrf_cookie.contains("Domain="), "{csrf_cookie}");
+    let csrf = csrf_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    let login = app
+        .client
+        .post(app.url("/login"))
+        .header("Cookie", format!("__Host-peitao_csrf={csrf}"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "https@a.example.cn"),
+            ("password", peitao_tests::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let session = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Host-peitao_session="))
+        .expect("a __Host- session cookie");
+    for attribute in ["Secure", "HttpOnly", "Path=/", "SameSite=Lax"] {
+        assert!(session.contains(attribute), "{session}");
+    }
+    assert!(!session.contains("Domain="), "{session}");
+    let pair = session.split(';').next().unwrap().to_owned();
+    let account = app
+        .client
+        .get(app.url("/account"))
+        .header("Cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        account.status(),
+        200,
+        "the prefixed cookie opens the session"
+    );
+    // The unprefixed name is not ours over https: a cookie planted under it opens nothing.
+    let value = pair.split_once('=').unwrap().1;
+    let planted = app
+        .client
+        .get(app.url("/account"))
+        .header("Cookie", format!("peitao_session={value}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(planted.status(), 303);
+
+    // The language switch's cookie, too, and the pages follow it.
+    let switch = app.get("/lang/en?next=/login", None).await;
+    assert_eq!(switch.status(), 303);
+    let lang = switch.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        lang.starts_with("__Host-peitao_lang=en;")
+            && lang.contains("Secure")
+            && lang.contains("Path=/"),
+        "{lang}"
+    );
+    let english = app
+        .client
+        .get(app.url("/login"))
+        .header("Cookie", "__Host-peitao_lang=en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(english.headers()["content-language"], "en");
 }
 
 #[tokio::test]

@@ -104,6 +104,15 @@ async fn every_role_gets_the_status_the_policy_promises() {
             [401, 200, 200, 200, 200, 200],
         ),
         (
+            // Anyone logged in may change their own password, never without the current one.
+            Method::POST,
+            "/api/v1/me/password".into(),
+            Some(
+                serde_json::json!({"current_password": "not it", "new_password": "a brand new passphrase"}),
+            ),
+            [401, 422, 422, 422, 422, 422],
+        ),
+        (
             Method::GET,
             "/api/v1/notifications".into(),
             None,

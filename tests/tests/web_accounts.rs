@@ -386,6 +386,17 @@ async fn wrong_passwords_and_unknown_accounts_get_the_same_answer_until_the_limi
             .status,
         429
     );
+    // ASVS 6.3.4: one lock for every way in; the API login waits as well.
+    let api = app
+        .post(
+            "/api/v1/auth/login",
+            &serde_json::json!({"email": "zhao@oem.example.cn", "password": PASSWORD}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(api.status(), 429);
+    assert!(api.headers().contains_key("retry-after"));
 }
 
 #[tokio::test]
@@ -611,4 +622,360 @@ async fn web_sessions_end_after_thirty_idle_minutes_or_twelve_hours() {
         page.assert_redirect("/login");
         let _ = what;
     }
+}
+
+/// Every `<input …>` tag on the page whose name mentions a password.
+fn password_inputs(body: &str) -> Vec<String> {
+    body.match_indices("<input")
+        .filter_map(|(at, _)| {
+            let tag = &body[at..at + body[at..].find('>')? + 1];
+            tag.contains("password\"").then(|| tag.to_owned())
+        })
+        .filter(|tag| tag.contains(" name=\"") && tag.contains("password\""))
+        .collect()
+}
+
+/// ASVS 6.2.6, 6.2.7, 6.2.9: every password field is masked, names what a password manager
+/// should fill, allows 128 characters, and nothing on the page could stop pasting into it.
+#[tokio::test]
+async fn every_password_field_is_masked_and_open_to_password_managers() {
+    let app = TestApp::spawn().await;
+    let email = "fields@a.example.cn";
+    app.verified_user(email, "supplier", CODE_A).await;
+    let mut v = Visitor::new(&app, "zh-CN");
+    let mut pages = Vec::new();
+    for path in ["/login", "/register", "/reset-password?token=whatever"] {
+        let page = v.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        pages.push((path, page));
+    }
+    v.log_in(email, PASSWORD).await;
+    pages.push(("/account", v.get("/account").await));
+    for (path, page) in pages {
+        page.assert_clean();
+        let inputs = password_inputs(&page.body);
+        assert!(!inputs.is_empty(), "{path} asks for a password");
+        for input in inputs {
+            assert!(input.contains(r#"type="password""#), "{path}: {input}");
+            assert!(
+                input.contains(r#"autocomplete="current-password""#)
+                    || input.contains(r#"autocomplete="new-password""#),
+                "{path}: {input}"
+            );
+            assert!(input.contains(r#"maxlength="128""#), "{path}: {input}");
+            for banned in [
+                "onpaste",
+                "oncopy",
+                "ondrop",
+                "readonly",
+                r#"autocomplete="off""#,
+            ] {
+                assert!(!input.contains(banned), "{path}: {input}");
+            }
+        }
+    }
+}
+
+/// ASVS 6.2.2, 6.2.3, 7.4.3, 7.2.4: the account page changes the password with the current one;
+/// this browser goes on under a new session token, every other browser and API login is out.
+#[tokio::test]
+async fn a_password_changed_on_the_account_page_renews_this_browser_and_signs_out_the_rest() {
+    let app = TestApp::spawn().await;
+    let email = "pw@a.example.cn";
+    let fresh = "a brand new passphrase";
+    let api = app.verified_user(email, "supplier", CODE_A).await;
+    let mut here = Visitor::new(&app, "zh-CN");
+    here.log_in(email, PASSWORD).await;
+    let mut there = Visitor::new(&app, "en");
+    there.log_in(email, PASSWORD).await;
+
+    let page = here.get("/account").await;
+    let page_session = here.cookies["peitao_session"].clone();
+    assert!(page.has("修改密码") && page.has("当前密码"));
+    let token = page.csrf();
+    let wrong = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf_token", token.as_str()),
+                ("current_password", "not it at all"),
+                ("new_password", fresh),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong
+            .field_error("current_password")
+            .is_some_and(|e| e.contains("当前密码不正确")),
+        "{}",
+        wrong.body
+    );
+    let weak = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf_token", token.as_str()),
+                ("current_password", PASSWORD),
+                ("new_password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.field_error("new_password").is_some(), "{}", weak.body);
+    let forged = here
+        .post(
+            "/account/password",
+            &[("current_password", PASSWORD), ("new_password", fresh)],
+        )
+        .await;
+    assert_eq!(forged.status, 403, "no CSRF token, no change");
+    assert_eq!(
+        there.get("/account").await.status,
+        200,
+        "nothing changed yet"
+    );
+
+    here.post(
+        "/account/password",
+        &[
+            ("csrf_token", token.as_str()),
+            ("current_password", PASSWORD),
+            ("new_password", fresh),
+        ],
+    )
+    .await
+    .assert_redirect("/account?password=1");
+    // A brand-new session token for this browser; the one before the change is dead.
+    let before = page_session.clone();
+    assert_ne!(here.cookies["peitao_session"], before);
+    let mut replay = Visitor::new(&app, "zh-CN");
+    replay.cookies.insert("peitao_session".into(), before);
+    replay.get("/account").await.assert_redirect("/login");
+    let after = here.get("/account?password=1").await;
+    assert_eq!(after.status, 200);
+    assert!(after.has("密码已修改"), "{}", after.body);
+    there.get("/account").await.assert_redirect("/login");
+    assert_eq!(
+        app.get_as("/api/v1/me", &api.access_token).await.status(),
+        401
+    );
+    let mut again = Visitor::new(&app, "zh-CN");
+    again.log_in(email, fresh).await;
+}
+
+/// ASVS 7.2.4: logging in again (as anyone) replaces the browser's session token, and the one
+/// held before is dead on the server, not merely forgotten by the browser.
+#[tokio::test]
+async fn logging_in_again_replaces_the_session_and_kills_the_old_token() {
+    let app = TestApp::spawn().await;
+    app.verified_user("first@a.example.cn", "supplier", CODE_A)
+        .await;
+    app.verified_user("second@b.example.cn", "oem", CODE_B)
+        .await;
+    let mut v = Visitor::new(&app, "zh-CN");
+    v.log_in("first@a.example.cn", PASSWORD).await;
+    let old = v.cookies["peitao_session"].clone();
+    let token = v.get("/account").await.csrf();
+    let res = v
+        .post(
+            "/login",
+            &[
+                ("csrf_token", token.as_str()),
+                ("email", "second@b.example.cn"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    res.assert_redirect("/account");
+    let new = v.cookies["peitao_session"].clone();
+    assert_ne!(old, new);
+    // ASVS 7.2.3: 256 random bits, base64url (the server keeps only their SHA-256).
+    for token in [&old, &new] {
+        assert_eq!(token.len(), 43, "{token}");
+        assert!(
+            token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+    }
+    assert!(v.get("/account").await.has("second@b.example.cn"));
+    // The old token, replayed by someone who kept it, opens nothing.
+    let mut replay = Visitor::new(&app, "zh-CN");
+    replay.cookies.insert("peitao_session".into(), old);
+    replay.get("/account").await.assert_redirect("/login");
+}
+
+/// ASVS 7.4.4: every page a logged-in visitor sees offers the way out in its header, and that
+/// button really logs out.
+#[tokio::test]
+async fn every_page_offers_logging_out_to_a_logged_in_visitor() {
+    let app = TestApp::spawn().await;
+    let email = "leave@a.example.cn";
+    app.verified_user(email, "supplier", CODE_A).await;
+    let mut v = Visitor::new(&app, "zh-CN");
+    let anonymous = v.get("/directory").await;
+    assert!(!anonymous.has(r#"action="/logout""#), "nobody to log out");
+    v.log_in(email, PASSWORD).await;
+    // The pages that know the session (the home page is the same for everyone).
+    for path in [
+        "/account",
+        "/account/members",
+        "/directory",
+        "/my/capabilities",
+        "/capabilities/new",
+        "/matches",
+        "/intentions",
+        "/events",
+    ] {
+        let page = v.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        page.assert_clean();
+        let header = &page.body[..page.body.find("<main").unwrap()];
+        assert!(
+            header.contains(r#"<form class="log-out" method="post" action="/logout">"#)
+                && header.contains("退出"),
+            "{path} has no log-out in its header"
+        );
+    }
+    let token = v.get("/directory").await.csrf();
+    v.post("/logout", &[("csrf_token", &token)])
+        .await
+        .assert_redirect("/");
+    v.get("/account").await.assert_redirect("/login");
+}
+
+/// The values of the checkboxes called `name` on the page.
+fn checkbox_values(body: &str, name: &str) -> Vec<String> {
+    let marker = format!(r#"<input type="checkbox" name="{name}" value=""#);
+    body.match_indices(&marker)
+        .map(|(at, _)| {
+            let rest = &body[at + marker.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// ASVS 7.5.2: the account page lists the account's live logins — browsers and API logins —
+/// and ends the chosen ones once the password is given again.
+#[tokio::test]
+async fn the_account_page_lists_live_logins_and_ends_chosen_ones_after_the_password() {
+    let app = TestApp::spawn().await;
+    let email = "devices@a.example.cn";
+    let api = app.verified_user(email, "supplier", CODE_A).await;
+    let mut here = Visitor::new(&app, "zh-CN");
+    here.log_in(email, PASSWORD).await;
+    let mut there = Visitor::new(&app, "en");
+    there.log_in(email, PASSWORD).await;
+    // Someone else's logins never show.
+    app.verified_user("stranger@b.example.cn", "oem", CODE_B)
+        .await;
+
+    let page = here.get("/account").await;
+    page.assert_clean();
+    assert!(
+        page.has("登录设备") && page.has("此浏览器"),
+        "{}",
+        page.body
+    );
+    let browsers = checkbox_values(&page.body, "browser");
+    let logins = checkbox_values(&page.body, "api");
+    assert_eq!(
+        browsers.len(),
+        1,
+        "the other browser; this one is marked instead"
+    );
+    assert_eq!(logins.len(), 1, "the API login");
+    let token = page.csrf();
+
+    let none = here
+        .post(
+            "/account/sessions",
+            &[
+                ("csrf_token", token.as_str()),
+                ("sessions_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(none.status, 422);
+    assert!(none.has("请选择要退出的登录"), "{}", none.body);
+    let wrong = here
+        .post(
+            "/account/sessions",
+            &[
+                ("csrf_token", token.as_str()),
+                ("browser", browsers[0].as_str()),
+                ("sessions_password", "not my password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong
+            .field_error("sessions_password")
+            .is_some_and(|e| e.contains("当前密码不正确")),
+        "{}",
+        wrong.body
+    );
+    let forged = here
+        .post(
+            "/account/sessions",
+            &[
+                ("browser", browsers[0].as_str()),
+                ("sessions_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(there.get("/account").await.status, 200, "nothing ended yet");
+
+    here.post(
+        "/account/sessions",
+        &[
+            ("csrf_token", token.as_str()),
+            ("browser", browsers[0].as_str()),
+            ("sessions_password", PASSWORD),
+        ],
+    )
+    .await
+    .assert_redirect("/account?ended=1");
+    there.get("/account").await.assert_redirect("/login");
+    assert_eq!(
+        app.get_as("/api/v1/me", &api.access_token).await.status(),
+        200,
+        "only what was chosen"
+    );
+    let after = here.get("/account?ended=1").await;
+    assert!(after.has("所选登录已退出"));
+    assert!(checkbox_values(&after.body, "browser").is_empty());
+
+    here.post(
+        "/account/sessions",
+        &[
+            ("csrf_token", token.as_str()),
+            ("api", logins[0].as_str()),
+            ("sessions_password", PASSWORD),
+        ],
+    )
+    .await
+    .assert_redirect("/account?ended=1");
+    assert_eq!(
+        app.get_as("/api/v1/me", &api.access_token).await.status(),
+        401,
+        "the API login's access token ends with it"
+    );
+    let refresh = app
+        .post(
+            "/api/v1/auth/refresh",
+            &serde_json::json!({"refresh_token": api.refresh_token}),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(refresh.status(), 401);
+    assert_eq!(
+        here.get("/account").await.status,
+        200,
+        "this browser goes on"
+    );
 }

@@ -1,5 +1,6 @@
 //! Access tokens: short-lived HS256 JWTs that say who is calling, sent as `Authorization: Bearer`.
-//! Stateless, so any instance verifies them; revocation happens at refresh, which is stored.
+//! Each names the login session it belongs to (`sid`, the refresh-token family), so the server
+//! refuses it as soon as that session ends (logout, password change, reset, deactivation).
 
 use std::time::Duration;
 
@@ -24,6 +25,8 @@ pub struct Subject {
     pub user_id: UserId,
     pub role: Role,
     pub organization_id: Option<OrganizationId>,
+    /// The login session (refresh-token family) the token belongs to.
+    pub session_id: Uuid,
 }
 
 /// What a verified access token says.
@@ -36,6 +39,8 @@ pub struct AccessClaims {
     pub expires_at: i64,
     /// The token's unique id, for logs and a deny list should one ever be needed.
     pub jti: Uuid,
+    /// The login session it belongs to: the server checks that this session still stands.
+    pub session_id: Uuid,
 }
 
 /// The JSON payload as it travels.
@@ -51,6 +56,8 @@ struct Payload {
     nbf: i64,
     exp: i64,
     jti: Uuid,
+    /// Required: a token that names no session could not be cut off at logout.
+    sid: Uuid,
 }
 
 /// Issues an access token for `subject`, valid from `now` for `ttl`.
@@ -74,6 +81,7 @@ pub fn issue(
         nbf: now,
         exp: jwt::expiry(now, ttl)?,
         jti: Uuid::new_v4(),
+        sid: subject.session_id,
     };
     jwt::sign(keys, &payload)
 }
@@ -99,6 +107,7 @@ pub fn verify(
         organization_id: payload.org.map(OrganizationId),
         expires_at: payload.exp,
         jti: payload.jti,
+        session_id: payload.sid,
     })
 }
 
@@ -124,6 +133,7 @@ mod tests {
             user_id: UserId(Uuid::from_u128(1)),
             role: Role::Supplier,
             organization_id: Some(OrganizationId(Uuid::from_u128(2))),
+            session_id: Uuid::from_u128(7),
         }
     }
 
@@ -140,6 +150,7 @@ mod tests {
         json!({
             "iss": ISSUER, "aud": AUDIENCE, "sub": Uuid::from_u128(1), "role": "supplier",
             "iat": NOW, "nbf": NOW, "exp": NOW + 900, "jti": Uuid::from_u128(9),
+            "sid": Uuid::from_u128(7),
         })
     }
 
@@ -158,11 +169,13 @@ mod tests {
         assert_eq!(claims.role, Role::Supplier);
         assert_eq!(claims.organization_id, supplier().organization_id);
         assert_eq!(claims.expires_at, NOW + 15 * 60);
+        assert_eq!(claims.session_id, Uuid::from_u128(7));
 
         let staff = Subject {
             user_id: UserId(Uuid::from_u128(3)),
             role: Role::Staff,
             organization_id: None,
+            session_id: Uuid::from_u128(8),
         };
         let staff_token = issue(&keys(), ISSUER, &staff, DEFAULT_TTL, NOW).unwrap();
         let claims = verify(&keys(), ISSUER, &staff_token, NOW).unwrap();
@@ -184,6 +197,7 @@ mod tests {
         assert_eq!(payload["iat"], NOW);
         assert_eq!(payload["nbf"], NOW);
         assert_eq!(payload["exp"], NOW + 900);
+        assert_eq!(payload["sid"], Uuid::from_u128(7).to_string());
         let jti: Uuid = payload["jti"].as_str().unwrap().parse().unwrap();
         assert_eq!(jti.get_version_num(), 4);
     }
@@ -280,6 +294,30 @@ mod tests {
         assert_eq!(rejected(&token), TokenError::Invalid(Rejection::Signature));
     }
 
+    /// ASVS 9.1.3: keys come only from configuration; a header that carries its own key or
+    /// points at one (`jwk`, `jku`, `x5u`) changes nothing.
+    #[test]
+    fn keys_named_or_embedded_in_the_header_are_ignored() {
+        use base64::Engine as _;
+        let attacker = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(OTHER_SECRET);
+        let header = json!({
+            "typ": "JWT", "alg": "HS256", "kid": kid(),
+            "jwk": { "kty": "oct", "k": attacker },
+            "jku": "https://evil.example/jwks.json",
+            "x5u": "https://evil.example/cert.pem",
+        });
+        let token = forge::sign(
+            &header,
+            &good_claims(),
+            OTHER_SECRET.as_bytes(),
+            Algorithm::HS256,
+        );
+        assert_eq!(rejected(&token), TokenError::Invalid(Rejection::Signature));
+        // The same header over our own signature is fine: the extra fields were never read.
+        let ours = forge::sign(&header, &good_claims(), SECRET.as_bytes(), Algorithm::HS256);
+        assert!(verify(&keys(), ISSUER, &ours, NOW).is_ok());
+    }
+
     #[test]
     fn unknown_or_missing_kid_is_rejected() {
         let header = json!({ "typ": "JWT", "alg": "HS256", "kid": "0123456789abcdef" });
@@ -357,7 +395,7 @@ mod tests {
 
     #[test]
     fn missing_claims_and_unknown_roles_are_rejected() {
-        for claim in ["iss", "aud", "sub", "exp", "nbf", "role", "jti"] {
+        for claim in ["iss", "aud", "sub", "exp", "nbf", "role", "jti", "sid"] {
             let mut claims = good_claims();
             claims.as_object_mut().unwrap().remove(claim);
             let token = forge::sign(&good_header(), &claims, SECRET.as_bytes(), Algorithm::HS256);

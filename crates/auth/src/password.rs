@@ -50,6 +50,29 @@ static COMMON: LazyLock<HashSet<String>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Words an attacker guessing passwords for this platform would try first (ASVS 6.1.2): its
+/// name, its trade and its regions, in Chinese and pinyin (see data/README.md).
+static CONTEXT: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    include_str!("../data/context-words.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_lowercase)
+        .collect()
+});
+
+/// True when the password is nothing but a context word with digits, spaces or symbols around
+/// it (`Peitao2026!`, `配套平台 123456`), ignoring case.
+#[must_use]
+pub fn is_context_word(password: &str) -> bool {
+    let letters: String = password
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    CONTEXT.contains(&letters)
+}
+
 /// True when the password is among the 10,000 most common (ignoring case).
 #[must_use]
 pub fn is_common(password: &str) -> bool {
@@ -82,6 +105,13 @@ pub fn check_new(password: &str, email: Option<&Email>) -> Result<(), Invalid> {
             "password.common",
             "这个密码太常见,很容易被猜到,请换一个。",
             "This password is among the most common ones and easy to guess; choose another.",
+        ));
+    }
+    if is_context_word(password) {
+        return Err(Invalid::new(
+            "password.context",
+            "密码不能只是本平台或本行业的常用词（如“配套”“Peitao”）加上数字或符号。",
+            "The password must not be just a word about this platform or its trade (such as “Peitao”) with digits or symbols.",
         ));
     }
     if let Some(email) = email {
@@ -184,5 +214,65 @@ mod tests {
         );
         assert!(is_common("qwertyuiop"));
         assert_eq!(COMMON.len(), 10_000);
+    }
+
+    /// ASVS 6.2.11: the documented context words (the platform, its trade, its regions) do not
+    /// make a password, whatever digits and symbols surround them; longer phrases using them do.
+    #[test]
+    fn context_words_dressed_up_are_refused() {
+        for refused in [
+            "Peitao2026!!",
+            "peitao_2026_",
+            "配套平台 123456",
+            "PEITAO@1234567",
+            "chengyu2027!!",
+            "零部件 2026-2027",
+            "Automotive#2026",
+        ] {
+            assert_eq!(
+                check_new(refused, None).unwrap_err().code,
+                "password.context",
+                "{refused}"
+            );
+        }
+        for fine in [
+            "Peitao-demo-2026",
+            "peitao is where we buy parts",
+            "配套平台的零部件采购",
+        ] {
+            assert!(check_new(fine, None).is_ok(), "{fine}");
+        }
+        assert!(CONTEXT.len() >= 20);
+    }
+
+    /// ASVS 6.2.5, 6.2.8, 6.2.9: any characters, no composition rules, 64 and up to 128
+    /// characters, verified exactly as typed: no trimming, no case folding, no truncation.
+    #[tokio::test]
+    async fn passwords_are_taken_exactly_as_typed() {
+        let long: String = "长城汽车的零部件配套".repeat(12) + "abcdefgh"; // 128 characters
+        assert_eq!(long.chars().count(), 128);
+        assert!(check_new(&long, None).is_ok());
+        assert!(
+            check_new(&"x".repeat(64), None).is_ok(),
+            "no composition rules"
+        );
+        assert!(check_new("only lower case words", None).is_ok());
+        let h = hash(long.clone(), HashCost::Fast).await.unwrap();
+        assert!(verify(long.clone(), h.clone()).await);
+        // Differing only in the last character: nothing was cut off (bcrypt stops at 72 bytes).
+        let mut last_differs = long.clone();
+        last_differs.pop();
+        last_differs.push('i');
+        assert!(!verify(last_differs, h).await);
+        let spaced = " Mixed Case Passphrase ";
+        let h = hash(spaced.into(), HashCost::Fast).await.unwrap();
+        assert!(verify(spaced.into(), h.clone()).await);
+        for variant in [
+            "Mixed Case Passphrase",
+            " mixed case passphrase ",
+            " MIXED CASE PASSPHRASE ",
+        ] {
+            assert!(!verify(variant.into(), h.clone()).await, "{variant:?}");
+        }
     }
 }

@@ -151,6 +151,7 @@ mod tests {
             user_id: UserId(Uuid::from_u128(1)),
             role: Role::Oem,
             organization_id: Some(OrganizationId(Uuid::from_u128(2))),
+            session_id: Uuid::from_u128(3),
         };
         let access = access::issue(&keys(), ISSUER, &subject, access::DEFAULT_TTL, NOW).unwrap();
         for &purpose in Purpose::ALL {

@@ -274,8 +274,10 @@ impl SearchIndex {
         }
         let table = ScoreTable::new(self);
         let mut best = Best::new(self, after, n, keep);
+        // Newest slots first: slots are handed out in load order (ascending ids at start-up),
+        // so among equal scores the ids mostly come in falling order and the heap is left alone.
         if let [(weight, list)] = weights.as_slice() {
-            for &p in *list {
+            for &p in list.iter().rev() {
                 let slot = (p >> 1) as usize;
                 if let Some(score) = table.score(*weight, p, self.lengths[slot]) {
                     best.offer(score, slot);
@@ -296,7 +298,7 @@ impl SearchIndex {
                         }
                     }
                 }
-                for slot in scratch.touched.drain(..) {
+                for slot in scratch.touched.drain(..).rev() {
                     let slot = slot as usize;
                     best.offer(std::mem::take(&mut scratch.scores[slot]), slot);
                 }
@@ -445,9 +447,13 @@ impl<'a> Best<'a> {
             return;
         }
         if full {
-            self.heap.pop();
+            // One sift instead of a pop and a push.
+            if let Some(mut worst) = self.heap.peek_mut() {
+                *worst = Kept(hit);
+            }
+        } else {
+            self.heap.push(Kept(hit));
         }
-        self.heap.push(Kept(hit));
         if self.heap.len() == self.n {
             self.floor = self.heap.peek().map_or(f64::NEG_INFINITY, |w| w.0.score);
         }

@@ -21,6 +21,9 @@ use crate::error::{ApiError, Text};
 pub struct AuthUser {
     pub actor: Actor,
     pub user: user::Model,
+    /// The API login session (refresh-token family) the access token names; `None` for a
+    /// browser session, which is kept server-side under its cookie.
+    pub session_id: Option<uuid::Uuid>,
 }
 
 impl AuthUser {
@@ -79,7 +82,21 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<AuthUs
             user
         }
     };
-    Ok(actor_for(&user).map(|actor| AuthUser { actor, user }))
+    // The token's login session must still stand: logout, a password change or reset ends it.
+    if !state.accounts.session_live(claims.session_id) {
+        let now = chrono::Utc::now();
+        if !peitao_persistence::refresh::session_live(state.db.conn(), claims.session_id, now)
+            .await?
+        {
+            return Ok(None);
+        }
+        state.accounts.put_session(claims.session_id, user.id);
+    }
+    Ok(actor_for(&user).map(|actor| AuthUser {
+        actor,
+        user,
+        session_id: Some(claims.session_id),
+    }))
 }
 
 /// The policy's view of an account as it is now (a deactivated one is nobody). The role and

@@ -79,9 +79,13 @@ pub struct AppState {
     pub blobs: Arc<Blobs>,
 }
 
-/// No script or style from anywhere but ourselves, no framing, no inline code.
+/// No script or style from anywhere but ourselves, no framing, no inline code, no `<base>`.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-     object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+     object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Sent when the platform is reached over https: browsers then refuse plain http to it (and its
+/// subdomains) for a year.
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 
 /// The application: routes, extractor configuration and middleware. `main` and the tests both
 /// build the server from this, so what tests see is what users get.
@@ -98,6 +102,15 @@ pub fn app(
 > {
     let body_limit = state.config.body_limit_bytes;
     let import_limit = state.config.import_limit_bytes;
+    let mut security_headers = DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"));
+    if state.config.public_url.starts_with("https://") {
+        security_headers =
+            security_headers.add((header::STRICT_TRANSPORT_SECURITY, STRICT_TRANSPORT_SECURITY));
+    }
     App::new()
         .app_data(aweb::Data::new(state))
         .app_data(extract::json_config(body_limit))
@@ -112,13 +125,7 @@ pub fn app(
         .configure(web::configure)
         .default_service(aweb::to(not_found))
         .wrap(from_fn(middleware::localize_problems))
-        .wrap(
-            DefaultHeaders::new()
-                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-                .add((header::REFERRER_POLICY, "same-origin"))
-                .add((header::X_FRAME_OPTIONS, "DENY")),
-        )
+        .wrap(security_headers)
         .wrap(Compress::default())
         .wrap(from_fn(middleware::record_metrics))
         .wrap(from_fn(middleware::echo_request_id))

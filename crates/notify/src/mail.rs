@@ -15,6 +15,12 @@ pub enum MailContent {
     VerifyEmail { display_name: String, link: String },
     /// Sets a new password; the link is valid for 1 hour.
     PasswordReset { display_name: String, link: String },
+    /// Says the password was just changed (by the owner, or by a reset); the link leads to the
+    /// reset page for someone who did not make the change.
+    PasswordChanged { display_name: String, link: String },
+    /// Says that logins to the account were paused after too many wrong passwords; the link
+    /// leads to the reset page.
+    LoginLocked { display_name: String, link: String },
     /// Invites someone to join an organization on the platform.
     Invitation {
         inviter_name: String,
@@ -83,6 +89,8 @@ pub struct DigestItem {
 pub enum MailKind {
     VerifyEmail,
     PasswordReset,
+    PasswordChanged,
+    LoginLocked,
     Invitation,
     MatchApproved,
     MutualInterest,
@@ -93,9 +101,11 @@ pub enum MailKind {
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 9] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::VerifyEmail,
         MailKind::PasswordReset,
+        MailKind::PasswordChanged,
+        MailKind::LoginLocked,
         MailKind::Invitation,
         MailKind::MatchApproved,
         MailKind::MutualInterest,
@@ -111,6 +121,8 @@ impl MailKind {
         match self {
             MailKind::VerifyEmail => "verify_email",
             MailKind::PasswordReset => "password_reset",
+            MailKind::PasswordChanged => "password_changed",
+            MailKind::LoginLocked => "login_locked",
             MailKind::Invitation => "invitation",
             MailKind::MatchApproved => "match_approved",
             MailKind::MutualInterest => "mutual_interest",
@@ -134,7 +146,11 @@ impl MailKind {
     pub fn is_security(self) -> bool {
         matches!(
             self,
-            MailKind::VerifyEmail | MailKind::PasswordReset | MailKind::Invitation
+            MailKind::VerifyEmail
+                | MailKind::PasswordReset
+                | MailKind::PasswordChanged
+                | MailKind::LoginLocked
+                | MailKind::Invitation
         )
     }
 }
@@ -151,6 +167,8 @@ impl MailContent {
         match self {
             MailContent::VerifyEmail { .. } => MailKind::VerifyEmail,
             MailContent::PasswordReset { .. } => MailKind::PasswordReset,
+            MailContent::PasswordChanged { .. } => MailKind::PasswordChanged,
+            MailContent::LoginLocked { .. } => MailKind::LoginLocked,
             MailContent::Invitation { .. } => MailKind::Invitation,
             MailContent::MatchApproved { .. } => MailKind::MatchApproved,
             MailContent::MutualInterest { .. } => MailKind::MutualInterest,
@@ -167,6 +185,8 @@ impl MailContent {
         match self {
             MailContent::VerifyEmail { link, .. }
             | MailContent::PasswordReset { link, .. }
+            | MailContent::PasswordChanged { link, .. }
+            | MailContent::LoginLocked { link, .. }
             | MailContent::Invitation { link, .. }
             | MailContent::MatchApproved { link, .. }
             | MailContent::MutualInterest { link, .. }
@@ -193,6 +213,18 @@ impl MailContent {
             }
             (MailContent::PasswordReset { .. }, Locale::En) => {
                 "A password reset was requested; the link is valid for 1 hour.".to_owned()
+            }
+            (MailContent::PasswordChanged { .. }, Locale::ZhCn) => {
+                "您的密码已更改，其他设备上的登录已结束。".to_owned()
+            }
+            (MailContent::PasswordChanged { .. }, Locale::En) => {
+                "Your password was changed and your other sessions were ended.".to_owned()
+            }
+            (MailContent::LoginLocked { .. }, Locale::ZhCn) => {
+                "有人多次用错误的密码尝试登录您的账号，登录已暂停。".to_owned()
+            }
+            (MailContent::LoginLocked { .. }, Locale::En) => {
+                "Someone tried many wrong passwords on your account; logins are paused.".to_owned()
             }
             (
                 MailContent::Invitation {
@@ -324,6 +356,8 @@ mod tests {
             [
                 "verify_email",
                 "password_reset",
+                "password_changed",
+                "login_locked",
                 "invitation",
                 "match_approved",
                 "mutual_interest",
@@ -351,6 +385,8 @@ mod tests {
             [
                 MailKind::VerifyEmail,
                 MailKind::PasswordReset,
+                MailKind::PasswordChanged,
+                MailKind::LoginLocked,
                 MailKind::Invitation
             ]
         );

@@ -132,6 +132,30 @@ mail_templates! {
         "mail/password_reset/body.en.html"
     ]
 
+    password_changed (PasswordChanged) { display_name: &'a str, link: &'a str }
+    zh: [
+        "mail/password_changed/subject.zh-CN.txt",
+        "mail/password_changed/body.zh-CN.txt",
+        "mail/password_changed/body.zh-CN.html"
+    ]
+    en: [
+        "mail/password_changed/subject.en.txt",
+        "mail/password_changed/body.en.txt",
+        "mail/password_changed/body.en.html"
+    ]
+
+    login_locked (LoginLocked) { display_name: &'a str, link: &'a str }
+    zh: [
+        "mail/login_locked/subject.zh-CN.txt",
+        "mail/login_locked/body.zh-CN.txt",
+        "mail/login_locked/body.zh-CN.html"
+    ]
+    en: [
+        "mail/login_locked/subject.en.txt",
+        "mail/login_locked/body.en.txt",
+        "mail/login_locked/body.en.html"
+    ]
+
     invitation (Invitation) {
         inviter_name: &'a str,
         organization_name: &'a str,
@@ -291,6 +315,12 @@ pub fn render(
         }
         MailContent::PasswordReset { display_name, link } => {
             password_reset::render(locale, frame, display_name, link)
+        }
+        MailContent::PasswordChanged { display_name, link } => {
+            password_changed::render(locale, frame, display_name, link)
+        }
+        MailContent::LoginLocked { display_name, link } => {
+            login_locked::render(locale, frame, display_name, link)
         }
         MailContent::Invitation {
             inviter_name,
@@ -472,6 +502,14 @@ mod tests {
             MailContent::PasswordReset {
                 display_name: name.into(),
                 link: link("/reset-password?token=t2"),
+            },
+            MailContent::PasswordChanged {
+                display_name: name.into(),
+                link: link("/forgot-password"),
+            },
+            MailContent::LoginLocked {
+                display_name: name.into(),
+                link: link("/forgot-password"),
             },
             MailContent::Invitation {
                 inviter_name: name.into(),

@@ -1,4 +1,4 @@
-//! The command line: serve, worker, migrate, seed and staff. `--help` on each says what it does.
+//! The command line: serve, worker, migrate, seed, staff and sessions. `--help` on each says what it does.
 
 use std::path::PathBuf;
 
@@ -34,6 +34,9 @@ pub enum Command {
     /// Manage association staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// End logins: one account's, or everyone's (after a suspected compromise).
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
     /// Recompute every open need's match proposals from scratch (after changing matcher weights,
     /// or to repair proposals a crash left behind).
     Rematch,
@@ -67,6 +70,24 @@ pub struct SeedArgs {
 pub enum StaffCommand {
     /// Create a staff account; the password is read from standard input (one line), so scripts can pipe it.
     Create(StaffCreateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// End every browser session and API login of one account (--email) or of all (--all); the
+    /// accounts stay as they are, their owners log in again.
+    End(SessionsEndArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("whom").required(true)))]
+pub struct SessionsEndArgs {
+    /// The account whose logins end.
+    #[arg(long, group = "whom")]
+    pub email: Option<String>,
+    /// Every account's logins end.
+    #[arg(long, group = "whom")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -30,13 +30,21 @@ async fn user_by_email(state: &AppState, email: &str) -> anyhow::Result<AuthUser
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo user {email} missing"))?;
     let actor = actor_for(&user).ok_or_else(|| anyhow::anyhow!("demo user inactive"))?;
-    Ok(AuthUser { actor, user })
+    Ok(AuthUser {
+        actor,
+        user,
+        session_id: None,
+    })
 }
 
 async fn first_member(state: &AppState, organization: Uuid) -> anyhow::Result<Option<AuthUser>> {
     for user in users::members(state.db.conn(), organization).await? {
         if let Some(actor) = actor_for(&user).filter(|a| a.email_verified) {
-            return Ok(Some(AuthUser { actor, user }));
+            return Ok(Some(AuthUser {
+                actor,
+                user,
+                session_id: None,
+            }));
         }
     }
     Ok(None)

@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use peitao::cli::{Cli, Command, SeedArgs, StaffCommand, StaffCreateArgs};
+use peitao::cli::{
+    Cli, Command, SeedArgs, SessionsCommand, SessionsEndArgs, StaffCommand, StaffCreateArgs,
+};
 use peitao::settings::{RunEnv, Settings, Sources};
 use peitao::startup::{self, Application, DemoReport};
 use peitao::telemetry;
@@ -63,6 +65,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Seed(args) => seed(settings, args).await,
         Command::Staff(StaffCommand::Create(args)) => create_staff(settings, args).await,
+        Command::Sessions(SessionsCommand::End(args)) => end_sessions(settings, args).await,
         Command::Rematch => peitao::rematch::run(settings).await,
     }
 }
@@ -226,6 +229,52 @@ async fn seed(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
     if args.synthetic.is_some() || args.synthetic_needs.is_some() {
         db.analyze().await?;
     }
+    db.close().await;
+    Ok(())
+}
+
+/// `peitao sessions end`: ends logins server-side, so cookies and tokens in anyone's hands stop
+/// working (other instances notice within their one-second caches).
+async fn end_sessions(settings: Settings, args: SessionsEndArgs) -> anyhow::Result<()> {
+    use peitao_persistence::audit::{self, AuditEntry};
+    use peitao_persistence::sea_orm::TransactionTrait;
+    use peitao_persistence::{refresh, web_sessions};
+    let (db, _) = startup::prepare_database(&settings).await?;
+    let now = chrono::Utc::now();
+    let user = match args.email.as_deref() {
+        Some(given) if !args.all => {
+            let email = Email::parse(given).map_err(|e| anyhow::anyhow!("--email: {}", e.en))?;
+            let Some(user) = users::find_by_email(db.conn(), &email).await? else {
+                bail!("no account has the email {email}");
+            };
+            Some(user)
+        }
+        _ => None,
+    };
+    // Both kinds of login and the audit entry, or none of them.
+    let txn = db.conn().begin().await?;
+    let (browsers, api) = match &user {
+        Some(user) => (
+            web_sessions::revoke_all_for_user(&txn, user.id, now).await?,
+            refresh::revoke_all_for_user(&txn, user.id, now).await?,
+        ),
+        None => (
+            web_sessions::revoke_everyone(&txn, now).await?,
+            refresh::revoke_everyone(&txn, now).await?,
+        ),
+    };
+    let entry = AuditEntry {
+        actor_user_id: None,
+        actor_role: Some("operator".to_owned()),
+        action: "sessions.end".to_owned(),
+        entity: "user".to_owned(),
+        entity_id: user.as_ref().map(|u| u.id.to_string()),
+        summary: serde_json::json!({"all": user.is_none(), "browser_sessions": browsers, "refresh_tokens": api}),
+        ip: None,
+    };
+    audit::record(&txn, entry, now).await?;
+    txn.commit().await?;
+    println!("ended {browsers} browser sessions and {api} refresh tokens");
     db.close().await;
     Ok(())
 }

@@ -55,6 +55,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         o.updated,
         o.withdrawn
     );
+    if o.inserted + o.updated + o.withdrawn > 0 {
+        // A first rematch fills `matches` from nothing; statistics taken while it was empty
+        // made PostgreSQL read the whole table for one need's list (50 ms instead of 0.3).
+        db.analyze().await?;
+    }
     db.close().await;
     Ok(())
 }

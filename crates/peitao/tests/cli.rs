@@ -382,3 +382,110 @@ async fn serve_demo_loads_a_world_with_a_history() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// ASVS 7.4.5: an operator ends one account's logins, or everyone's, from the command line; the
+/// accounts stay, the sessions are revoked server-side, and the audit log says so.
+#[tokio::test]
+async fn an_operator_ends_one_accounts_logins_or_everyones() {
+    use peitao_persistence::entities::{refresh_token, web_session};
+    use peitao_persistence::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use peitao_persistence::{refresh, users, web_sessions};
+    let db = TestDatabase::create().await;
+    for email in ["a.li@assoc.example.cn", "b.wu@assoc.example.cn"] {
+        let out = staff_create(db.url(), email, "a long enough passphrase");
+        assert!(out.status.success(), "{:?}", text(&out));
+    }
+    let conn = peitao_persistence::Db::connect(db.url()).await.unwrap();
+    let now = chrono::Utc::now();
+    let mut ids = Vec::new();
+    for email in ["a.li@assoc.example.cn", "b.wu@assoc.example.cn"] {
+        let email = peitao_domain::Email::parse(email).unwrap();
+        let user = users::find_by_email(conn.conn(), &email)
+            .await
+            .unwrap()
+            .unwrap();
+        let token = |what: &str| format!("{what}-{}", user.id);
+        web_sessions::create(
+            conn.conn(),
+            user.id,
+            token("session"),
+            token("csrf"),
+            now.timestamp_millis(),
+        )
+        .await
+        .unwrap();
+        refresh::create(
+            conn.conn(),
+            user.id,
+            uuid::Uuid::now_v7(),
+            token("refresh"),
+            now + chrono::Duration::days(30),
+            now,
+        )
+        .await
+        .unwrap();
+        ids.push(user.id);
+    }
+    let live = |user: uuid::Uuid| {
+        let conn = conn.conn().clone();
+        async move {
+            let browsers = web_session::Entity::find()
+                .filter(web_session::Column::UserId.eq(user))
+                .filter(web_session::Column::RevokedAt.is_null())
+                .all(&conn)
+                .await
+                .unwrap()
+                .len();
+            let api = refresh_token::Entity::find()
+                .filter(refresh_token::Column::UserId.eq(user))
+                .filter(refresh_token::Column::RevokedAt.is_null())
+                .all(&conn)
+                .await
+                .unwrap()
+                .len();
+            (browsers, api)
+        }
+    };
+    assert_eq!((live(ids[0]).await, live(ids[1]).await), ((1, 1), (1, 1)));
+
+    let out = peitao(db.url())
+        .args(["sessions", "end", "--email", "A.Li@assoc.example.cn"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(
+        text(&out)
+            .0
+            .contains("ended 1 browser sessions and 1 refresh tokens")
+    );
+    assert_eq!((live(ids[0]).await, live(ids[1]).await), ((0, 0), (1, 1)));
+
+    let out = peitao(db.url())
+        .args(["sessions", "end", "--all"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!((live(ids[0]).await, live(ids[1]).await), ((0, 0), (0, 0)));
+
+    let unknown = peitao(db.url())
+        .args(["sessions", "end", "--email", "ghost@assoc.example.cn"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).1.contains("no account"),
+        "{:?}",
+        text(&unknown)
+    );
+    let neither = peitao(db.url()).args(["sessions", "end"]).output().unwrap();
+    assert!(!neither.status.success(), "--email or --all is required");
+    let log = peitao_persistence::audit::list(&conn, &Default::default(), 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        log.iter().filter(|e| e.action == "sessions.end").count(),
+        2,
+        "{log:?}"
+    );
+    conn.close().await;
+}

@@ -111,3 +111,60 @@ pub async fn revoke_all_for_user<C: ConnectionTrait>(
         .await?;
     Ok(result.rows_affected)
 }
+
+/// A user's live browser sessions, newest first (the account page lists them).
+///
+/// # Errors
+/// Database errors.
+pub async fn live_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    lifetimes: Lifetimes,
+    now_ms: i64,
+) -> StoreResult<Vec<web_session::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(web_session::Entity::find()
+        .filter(web_session::Column::UserId.eq(user_id))
+        .filter(web_session::Column::RevokedAt.is_null())
+        .filter(web_session::Column::LastSeenAtMs.gte(now_ms - lifetimes.idle_ms))
+        .filter(web_session::Column::CreatedAtMs.gte(now_ms - lifetimes.absolute_ms))
+        .order_by_desc(web_session::Column::CreatedAtMs)
+        .all(conn)
+        .await?)
+}
+
+/// Ends the listed sessions, if they are `user_id`'s (someone else's ids change nothing).
+///
+/// # Errors
+/// Database errors.
+pub async fn revoke_ids_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let result = web_session::Entity::update_many()
+        .col_expr(web_session::Column::RevokedAt, Expr::value(now))
+        .filter(web_session::Column::UserId.eq(user_id))
+        .filter(web_session::Column::Id.is_in(ids.iter().copied()))
+        .filter(web_session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Ends every browser session of every account (`peitao sessions end --all`).
+///
+/// # Errors
+/// Database errors.
+pub async fn revoke_everyone<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> StoreResult<u64> {
+    let result = web_session::Entity::update_many()
+        .col_expr(web_session::Column::RevokedAt, Expr::value(now))
+        .filter(web_session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -318,3 +318,24 @@ pub async fn update_me(
         accounts::update_me(&state, &user.user, body.into_inner(), &origin(&req, &state)).await?;
     Ok(HttpResponse::Ok().json(UserBody::from(&updated)))
 }
+
+/// Changes one's own password (the current one is required); every other session ends, this
+/// one goes on, and the owner is told by mail.
+#[post("/me/password")]
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<accounts::PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    user.authorize(peitao_auth::policy::Action::EditOwnAccount)?;
+    accounts::change_password(
+        &state,
+        &user.user,
+        body.into_inner(),
+        user.session_id,
+        &origin(&req, &state),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

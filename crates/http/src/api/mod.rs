@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
             .service(accounts::password_reset_confirm)
             .service(accounts::me)
             .service(accounts::update_me)
+            .service(accounts::change_password)
             .service(notifications::list)
             .service(notifications::mark_all_read)
             .service(notifications::mark_read)

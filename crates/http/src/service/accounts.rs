@@ -355,11 +355,14 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
+/// Issues an access token naming the login session `family` and the family's next refresh
+/// token, which expires at `refresh_expires_at`: a login's own lifetime, never extended by use.
 async fn issue_pair(
     state: &AppState,
     txn: &DatabaseTransaction,
     user: &user::Model,
     family: Uuid,
+    refresh_expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<TokenPair, ApiError> {
     let auth = &state.config.auth;
@@ -368,6 +371,7 @@ async fn issue_pair(
         user_id: UserId(user.id),
         role,
         organization_id: user.organization_id.map(OrganizationId),
+        session_id: family,
     };
     let access_token = access::issue(
         &state.keys,
@@ -381,14 +385,12 @@ async fn issue_pair(
         ApiError::Internal
     })?;
     let refresh_token = OpaqueToken::generate();
-    let refresh_ttl =
-        chrono::Duration::from_std(auth.refresh_ttl).map_err(|_| ApiError::Internal)?;
     refresh::create(
         txn,
         user.id,
         family,
         refresh_token.hash,
-        now + refresh_ttl,
+        refresh_expires_at,
         now,
     )
     .await?;
@@ -416,9 +418,21 @@ pub async fn login(
     origin: &Origin,
 ) -> Result<TokenPair, ApiError> {
     let (user, txn) = check_credentials(state, email, password_input, origin).await?;
-    let pair = issue_pair(state, &txn, &user, Uuid::now_v7(), Utc::now()).await?;
+    let pair = new_login_session(state, &txn, &user).await?;
     commit(txn).await?;
     Ok(pair)
+}
+
+/// Starts a new API login session (a new refresh-token family) for `user`.
+async fn new_login_session(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    user: &user::Model,
+) -> Result<TokenPair, ApiError> {
+    let now = Utc::now();
+    let refresh_ttl = chrono::Duration::from_std(state.config.auth.refresh_ttl)
+        .map_err(|_| ApiError::Internal)?;
+    issue_pair(state, txn, user, Uuid::now_v7(), now + refresh_ttl, now).await
 }
 
 /// Checks a login and records it (audit, failure counter); returns the account and the open
@@ -458,8 +472,10 @@ pub async fn check_credentials(
     let user = match user {
         Some(u) if ok && u.deactivated_at.is_none() => u,
         other => {
-            rate_limit::hit(&state.db, &failures_key, window_ms, now.timestamp_millis()).await?;
+            let seen = rate_limit::hit(&state.db, &failures_key, window_ms, now.timestamp_millis())
+                .await?;
             if let Some(u) = &other {
+                tell_if_locked(&txn, state, u, seen.hits, now).await?;
                 audit::record(
                     &txn,
                     entry(
@@ -495,6 +511,26 @@ pub async fn check_credentials(
     Ok((user, txn))
 }
 
+/// Tells the owner by mail when this failure is the one that locked their logins (once per
+/// lock: later attempts are refused before they count), so guessing does not go unnoticed.
+async fn tell_if_locked<C: peitao_persistence::sea_orm::ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    user: &user::Model,
+    failures: u32,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if failures != state.config.auth.login_max_failures || user.deactivated_at.is_some() {
+        return Ok(());
+    }
+    let content = MailContent::LoginLocked {
+        display_name: user.display_name.clone(),
+        link: mailing::link(state, "/forgot-password"),
+    };
+    let key = format!("{}:{}", user.id, now.timestamp_millis());
+    mailing::tell(conn, state, &Recipient::user(user), &content, &key, now).await
+}
+
 /// A hash of nothing in particular, made once per cost, so unknown emails cost the same time.
 fn dummy_hash(cost: password::HashCost) -> String {
     use std::sync::OnceLock;
@@ -522,14 +558,20 @@ pub async fn refresh(
     let now = Utc::now();
     let txn = begin(state).await?;
     match refresh::present(&txn, &hash_opaque(token.trim()), now).await? {
-        Presented::Rotated { user_id, family_id } => {
+        Presented::Rotated {
+            user_id,
+            family_id,
+            expires_at_ms,
+        } => {
             let Some(user) = users::find_by_id(&txn, user_id)
                 .await?
                 .filter(|u| u.deactivated_at.is_none())
             else {
                 return Err(ApiError::Unauthorized);
             };
-            let pair = issue_pair(state, &txn, &user, family_id, now).await?;
+            let expires_at =
+                DateTime::from_timestamp_millis(expires_at_ms).ok_or(ApiError::Internal)?;
+            let pair = issue_pair(state, &txn, &user, family_id, expires_at, now).await?;
             commit(txn).await?;
             Ok(pair)
         }
@@ -561,8 +603,13 @@ pub async fn refresh(
 /// Database errors only: logging out with an unknown token still answers 204.
 pub async fn logout(state: &AppState, token: &str) -> Result<(), ApiError> {
     let txn = begin(state).await?;
-    refresh::revoke_by_token(&txn, &hash_opaque(token.trim()), Utc::now()).await?;
-    commit(txn).await
+    let family = refresh::revoke_by_token(&txn, &hash_opaque(token.trim()), Utc::now()).await?;
+    commit(txn).await?;
+    // Its access tokens stop here at once (other instances within the cache's second).
+    if let Some(family) = family {
+        state.accounts.forget_session(family);
+    }
+    Ok(())
 }
 
 /// Mails a reset link if the account exists; the answer is the same either way.
@@ -681,8 +728,202 @@ pub async fn confirm_password_reset(
         now,
     )
     .await?;
+    tell_password_changed(&txn, state, &user, now).await?;
     commit(txn).await?;
     state.accounts.forget(user.id);
+    Ok(())
+}
+
+/// Tells the account's owner by mail that its password changed, so a change they did not make
+/// is noticed (the mail links to the reset page).
+async fn tell_password_changed(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let content = MailContent::PasswordChanged {
+        display_name: user.display_name.clone(),
+        link: mailing::link(state, "/forgot-password"),
+    };
+    mailing::tell(
+        txn,
+        state,
+        &Recipient::user(user),
+        &content,
+        &format!("{}:{}", user.id, now.timestamp_millis()),
+        now,
+    )
+    .await
+}
+
+/// What a password change receives (`POST /api/v1/me/password`, the account page's form).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PasswordChange {
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub new_password: String,
+}
+
+/// Changes one's own password: the current one must be given (a wrong one counts as a failed
+/// login, so this cannot be used to guess past the lock), the new one must meet the rules; every
+/// session of the account ends but the API login `keep` (the caller's own), and the owner is told
+/// by mail. A browser making the change starts itself a fresh session afterwards.
+///
+/// # Errors
+/// 422 naming `current_password` (wrong) or `new_password` (breaks a rule); 429 over the limits.
+pub async fn change_password(
+    state: &AppState,
+    me: &user::Model,
+    input: PasswordChange,
+    keep: Option<Uuid>,
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    reauthenticate(state, me, input.current_password, origin).await?;
+    let auth = &state.config.auth;
+    let now = Utc::now();
+    let email = Email::parse(&me.email).ok();
+    password::check_new(&input.new_password, email.as_ref())
+        .map_err(|e| ApiError::invalid("new_password", &e))?;
+    let hash = password::hash(input.new_password, auth.hash_cost)
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    let txn = begin(state).await?;
+    users::set_password(&txn, me.id, hash, now).await?;
+    let revoked = refresh::revoke_all_for_user_but(&txn, me.id, keep, now).await?
+        + peitao_persistence::web_sessions::revoke_all_for_user(&txn, me.id, now).await?;
+    audit::record(
+        &txn,
+        entry(
+            Some(me),
+            "user.password_change",
+            "user",
+            Some(me.id.to_string()),
+            json!({"sessions_revoked": revoked}),
+            &origin.ip,
+        ),
+        now,
+    )
+    .await?;
+    tell_password_changed(&txn, state, me, now).await?;
+    commit(txn).await?;
+    state.accounts.forget(me.id);
+    Ok(())
+}
+
+/// Asks a logged-in user for their password again before something sensitive (a password
+/// change, ending sessions). A wrong one counts as a failed login, so this is no way round the
+/// login lock; a right one forgives the failures, as a login does.
+///
+/// # Errors
+/// 422 naming `current_password` when it is wrong or missing; 429 over the limits.
+async fn reauthenticate(
+    state: &AppState,
+    me: &user::Model,
+    current_password: String,
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    limit_ip(state, "login", origin).await?;
+    let auth = &state.config.auth;
+    let failures_key = format!("login-failures:{}", me.email);
+    let window_ms = i64::try_from(auth.login_window.as_millis()).unwrap_or(i64::MAX / 2);
+    let now_ms = Utc::now().timestamp_millis();
+    let seen = rate_limit::peek(&state.db, &failures_key, window_ms, now_ms).await?;
+    if seen.hits >= auth.login_max_failures {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: retry_after(seen.resets_at_ms, now_ms),
+        });
+    }
+    if !password::verify(current_password, me.password_hash.clone()).await {
+        let seen = rate_limit::hit(&state.db, &failures_key, window_ms, now_ms).await?;
+        tell_if_locked(state.db.conn(), state, me, seen.hits, Utc::now()).await?;
+        return Err(ApiError::invalid(
+            "current_password",
+            &Invalid::new(
+                "password.current_wrong",
+                "当前密码不正确。",
+                "The current password is not correct.",
+            ),
+        ));
+    }
+    rate_limit::reset(&state.db, &failures_key).await?;
+    Ok(())
+}
+
+/// One's live logins: browser sessions and API logins.
+#[derive(Debug, Clone, Default)]
+pub struct LiveSessions {
+    pub browsers: Vec<peitao_persistence::entities::web_session::Model>,
+    pub api: Vec<refresh::LiveLogin>,
+}
+
+/// Lists one's live logins (the account page shows them).
+///
+/// # Errors
+/// Database errors.
+pub async fn live_sessions(
+    state: &AppState,
+    me: &user::Model,
+    lifetimes: peitao_persistence::web_sessions::Lifetimes,
+) -> Result<LiveSessions, ApiError> {
+    let now = Utc::now();
+    let conn = state.db.conn();
+    Ok(LiveSessions {
+        browsers: peitao_persistence::web_sessions::live_for_user(
+            conn,
+            me.id,
+            lifetimes,
+            now.timestamp_millis(),
+        )
+        .await?,
+        api: refresh::live_for_user(conn, me.id, now).await?,
+    })
+}
+
+/// Ends the chosen logins of one's own after asking for the password again (ASVS 7.5.2).
+///
+/// # Errors
+/// 422 naming `sessions` when none is chosen, or `current_password`; 429 over the limits.
+pub async fn end_sessions(
+    state: &AppState,
+    me: &user::Model,
+    current_password: String,
+    browsers: &[Uuid],
+    api: &[Uuid],
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    if browsers.is_empty() && api.is_empty() {
+        return Err(ApiError::invalid(
+            "sessions",
+            &Invalid::new(
+                "sessions.none",
+                "请选择要退出的登录。",
+                "Choose the logins to end.",
+            ),
+        ));
+    }
+    reauthenticate(state, me, current_password, origin).await?;
+    let now = Utc::now();
+    let txn = begin(state).await?;
+    let ended = peitao_persistence::web_sessions::revoke_ids_for_user(&txn, me.id, browsers, now)
+        .await?
+        + refresh::revoke_families_for_user(&txn, me.id, api, now).await?;
+    audit::record(
+        &txn,
+        entry(
+            Some(me),
+            "user.sessions_end",
+            "user",
+            Some(me.id.to_string()),
+            json!({"browsers": browsers, "api": api, "revoked": ended}),
+            &origin.ip,
+        ),
+        now,
+    )
+    .await?;
+    commit(txn).await?;
+    state.accounts.forget(me.id);
     Ok(())
 }
 

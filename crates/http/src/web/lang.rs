@@ -7,7 +7,8 @@ use peitao_domain::Locale;
 use serde::Deserialize;
 
 use super::not_found;
-use crate::locale::LANG_COOKIE;
+use crate::AppState;
+use crate::locale::lang_cookie_name;
 
 /// A year, in seconds: the choice should outlive any session.
 const COOKIE_MAX_AGE: u32 = 365 * 24 * 60 * 60;
@@ -33,15 +34,29 @@ pub async fn switch(
         .map_or_else(|| "/".to_owned(), percent_encode_non_ascii);
     HttpResponse::SeeOther()
         .insert_header((LOCATION, target))
-        .insert_header((SET_COOKIE, lang_cookie(locale)))
+        .insert_header((SET_COOKIE, lang_cookie(&public_url(&req), locale)))
         .finish()
 }
 
+/// How the platform is reached (plain http when the page runs without the app's state).
+fn public_url(req: &HttpRequest) -> String {
+    req.app_data::<web::Data<AppState>>()
+        .map(|s| s.config.public_url.clone())
+        .unwrap_or_default()
+}
+
 /// The `Set-Cookie` value for `locale`. Written by hand: the tag is one of two fixed tokens,
-/// and script on our own pages has no reason to be kept from reading it, so no HttpOnly.
-fn lang_cookie(locale: Locale) -> String {
+/// and script on our own pages has no reason to be kept from reading it, so no HttpOnly. Over
+/// https it is Secure and `__Host-` prefixed, as our other cookies are.
+fn lang_cookie(public_url: &str, locale: Locale) -> String {
+    let name = lang_cookie_name(public_url);
+    let secure = if public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
     format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax",
+        "{name}={}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax{secure}",
         locale.tag()
     )
 }
@@ -102,8 +117,16 @@ mod tests {
     #[test]
     fn cookie_lasts_a_year_on_the_whole_site() {
         assert_eq!(
-            lang_cookie(Locale::En),
+            lang_cookie("http://127.0.0.1:8080", Locale::En),
             "peitao_lang=en; Path=/; Max-Age=31536000; SameSite=Lax"
+        );
+    }
+
+    #[test]
+    fn over_https_the_cookie_is_secure_and_host_prefixed() {
+        assert_eq!(
+            lang_cookie("https://peitao.example.cn", Locale::ZhCn),
+            "__Host-peitao_lang=zh-CN; Path=/; Max-Age=31536000; SameSite=Lax; Secure"
         );
     }
 }

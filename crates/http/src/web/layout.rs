@@ -33,6 +33,9 @@ pub struct SessionLink {
     pub label: &'static str,
     /// The accessible name of the small navigation around it.
     pub nav_label: &'static str,
+    /// For a logged-in visitor: the log-out button's label and the session's CSRF token, so
+    /// every page offers the way out.
+    pub log_out: Option<(&'static str, String)>,
 }
 
 impl Chrome {

@@ -1,5 +1,5 @@
-//! Browser sessions and CSRF: the `peitao_session` cookie (HttpOnly, SameSite=Lax, Secure over
-//! https) names a server-side session that ends after 30 minutes idle or 12 hours in all; every
+//! Browser sessions and CSRF: the `peitao_session` cookie (HttpOnly, SameSite=Lax; over https
+//! Secure and named `__Host-peitao_session`) names a server-side session that ends after 30 minutes idle or 12 hours in all; every
 //! form carries a CSRF token — the session's own, or before login a double-submit cookie's.
 
 use std::future::Future;
@@ -32,7 +32,23 @@ fn secure(state: &AppState) -> bool {
     state.config.public_url.starts_with("https://")
 }
 
-/// A cookie as every one of ours is set: HttpOnly, SameSite=Lax, Secure over https, site-wide.
+/// The name a cookie of ours really has: over https the session and CSRF cookies carry the
+/// `__Host-` prefix, so browsers take them only from this host, Secure, for the whole site, and
+/// a sibling subdomain cannot plant or overwrite them. Plain http (development) cannot have it.
+#[must_use]
+pub fn cookie_name(state: &AppState, name: &'static str) -> &'static str {
+    if !secure(state) {
+        return name;
+    }
+    match name {
+        SESSION_COOKIE => "__Host-peitao_session",
+        CSRF_COOKIE => "__Host-peitao_csrf",
+        other => other,
+    }
+}
+
+/// A cookie as every one of ours is set: HttpOnly, SameSite=Lax, Secure and `__Host-` over
+/// https, site-wide.
 #[must_use]
 pub fn cookie(
     state: &AppState,
@@ -40,7 +56,7 @@ pub fn cookie(
     value: String,
     max_age: Option<CookieDuration>,
 ) -> Cookie<'static> {
-    let mut c = Cookie::build(name, value)
+    let mut c = Cookie::build(cookie_name(state, name), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -83,12 +99,19 @@ pub async fn start(state: &AppState, user_id: uuid::Uuid) -> Result<Cookie<'stat
     ))
 }
 
+/// The stored form (hash) of the request's session token, if it carries one.
+#[must_use]
+pub fn token_hash(state: &AppState, req: &HttpRequest) -> Option<String> {
+    req.cookie(cookie_name(state, SESSION_COOKIE))
+        .map(|c| hash_opaque(c.value()))
+}
+
 /// Ends the request's session, if any.
 ///
 /// # Errors
 /// Database errors.
 pub async fn end(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
-    if let Some(c) = req.cookie(SESSION_COOKIE) {
+    if let Some(c) = req.cookie(cookie_name(state, SESSION_COOKIE)) {
         web_sessions::revoke(state.db.conn(), &hash_opaque(c.value()), Utc::now()).await?;
     }
     Ok(())
@@ -106,7 +129,7 @@ pub struct WebUser {
 /// # Errors
 /// 503 when the database is down.
 pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<WebUser>, ApiError> {
-    let Some(c) = req.cookie(SESSION_COOKIE) else {
+    let Some(c) = req.cookie(cookie_name(state, SESSION_COOKIE)) else {
         return Ok(None);
     };
     let now_ms = Utc::now().timestamp_millis();
@@ -127,7 +150,11 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<WebUs
 fn web_user(user: user::Model, csrf_token: String) -> Option<WebUser> {
     let actor = crate::auth::actor_for(&user)?;
     Some(WebUser {
-        auth: AuthUser { actor, user },
+        auth: AuthUser {
+            actor,
+            user,
+            session_id: None,
+        },
         csrf_token,
     })
 }
@@ -162,7 +189,10 @@ pub fn form_token(
     if let Some(u) = user {
         return (u.csrf_token.clone(), None);
     }
-    if let Some(c) = req.cookie(CSRF_COOKIE).filter(|c| c.value().len() >= 32) {
+    if let Some(c) = req
+        .cookie(cookie_name(state, CSRF_COOKIE))
+        .filter(|c| c.value().len() >= 32)
+    {
         return (c.value().to_owned(), None);
     }
     let fresh = OpaqueToken::generate().plain;
@@ -171,10 +201,10 @@ pub fn form_token(
 
 /// Checks a posted form's CSRF token against the session's, or before login the cookie's.
 #[must_use]
-pub fn csrf_ok(req: &HttpRequest, user: Option<&WebUser>, posted: &str) -> bool {
+pub fn csrf_ok(state: &AppState, req: &HttpRequest, user: Option<&WebUser>, posted: &str) -> bool {
     let expected = match user {
         Some(u) => u.csrf_token.clone(),
-        None => match req.cookie(CSRF_COOKIE) {
+        None => match req.cookie(cookie_name(state, CSRF_COOKIE)) {
             Some(c) => c.value().to_owned(),
             None => return false,
         },

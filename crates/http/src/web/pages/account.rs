@@ -1,5 +1,5 @@
-//! My account: who I am and for which company, my name, language and mail settings, the
-//! verification mail again, and the way out.
+//! My account: who I am and for which company, my name, language and mail settings, my
+//! password, the verification mail again, and the way out.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,9 +16,9 @@ use super::{TokenOnly, Visit, or_answer, render, see_other, with_cookies};
 use crate::AppState;
 use crate::api::accounts::origin;
 use crate::error::{ApiError, FieldError};
-use crate::service::accounts::{self, MeChanges};
+use crate::service::accounts::{self, MeChanges, PasswordChange};
 use crate::web::layout::Chrome;
-use crate::web::session::{CSRF_FIELD, WebUser};
+use crate::web::session::{self, CSRF_FIELD, WebUser};
 
 /// The company as the account page shows it.
 pub struct CompanyView {
@@ -42,6 +42,12 @@ struct AccountPage {
     org_role: Option<&'static str>,
     company: Option<CompanyView>,
     fields: Vec<Field>,
+    /// The password change form (never pre-filled).
+    password_fields: Vec<Field>,
+    /// The account's live logins, and the form that ends chosen ones.
+    sessions: Vec<SessionRow>,
+    sessions_error: Option<String>,
+    sessions_fields: Vec<Field>,
     /// Links to the match lifecycle pages this account uses.
     lw: &'static super::lifecycle_words::LifecycleWords,
     dw: &'static super::desk_words::DeskWords,
@@ -95,6 +101,80 @@ fn settings_fields(w: &AccountWords, f: &SettingsForm) -> Vec<Field> {
     ]
 }
 
+fn password_fields(w: &AccountWords) -> Vec<Field> {
+    vec![
+        Field::input("current_password", "password", w.current_password, "")
+            .autocomplete("current-password")
+            .maxlength(128),
+        Field::input("new_password", "password", w.new_password, "")
+            .autocomplete("new-password")
+            .maxlength(128)
+            .hint(w.new_password_hint),
+    ]
+}
+
+/// One live login as the account page lists it.
+pub struct SessionRow {
+    /// The form field that names it: `browser` or `api`.
+    pub kind: &'static str,
+    pub id: String,
+    pub text: String,
+    /// The browser looking at the page (not offered for ending: that is logging out).
+    pub current: bool,
+}
+
+/// Which form a refusal is about.
+enum Refused<'a> {
+    Nothing,
+    Settings(&'a [FieldError]),
+    Password(&'a [FieldError]),
+    Sessions(&'a [FieldError]),
+}
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn session_rows(
+    w: &AccountWords,
+    live: &accounts::LiveSessions,
+    current_hash: Option<&str>,
+) -> Vec<SessionRow> {
+    let browsers = live.browsers.iter().map(|s| SessionRow {
+        kind: "browser",
+        id: s.id.to_string(),
+        text: format!(
+            "{} · {} {} · {} {}",
+            w.browser_session,
+            w.started,
+            when(s.created_at_ms),
+            w.last_active,
+            when(s.last_seen_at_ms)
+        ),
+        current: Some(s.token_hash.as_str()) == current_hash,
+    });
+    let api = live.api.iter().map(|l| SessionRow {
+        kind: "api",
+        id: l.family_id.to_string(),
+        text: format!(
+            "{} · {} {} · {} {}",
+            w.api_login,
+            w.last_active,
+            when(l.last_active_at.timestamp_millis()),
+            w.expires,
+            when(l.expires_at_ms)
+        ),
+        current: false,
+    });
+    browsers.chain(api).collect()
+}
+
 fn role_name(w: &AccountWords, role: &str) -> &'static str {
     match role {
         "supplier" => w.role_supplier,
@@ -141,7 +221,7 @@ async fn page(
     me: &WebUser,
     status: StatusCode,
     input: &SettingsForm,
-    errors: &[FieldError],
+    refused: Refused<'_>,
     mut notices: Vec<Notice>,
 ) -> HttpResponse {
     let w = AccountWords::for_locale(visit.locale);
@@ -149,9 +229,39 @@ async fn page(
         Ok(c) => c,
         Err(err) => return visit.error(&err),
     };
+    let live = match accounts::live_sessions(visit.state, &me.auth.user, session::LIFETIMES).await {
+        Ok(live) => live,
+        Err(err) => return visit.error(&err),
+    };
+    let current = session::token_hash(visit.state, visit.req);
     let mut fields = settings_fields(w, input);
+    let mut password_fields = password_fields(w);
+    let mut sessions_fields = vec![
+        Field::input("sessions_password", "password", w.sessions_password, "")
+            .service_name("current_password")
+            .autocomplete("current-password")
+            .maxlength(128),
+    ];
+    let mut sessions_error = None;
+    let (form, errors): (&mut Vec<Field>, &[FieldError]) = match refused {
+        Refused::Nothing => (&mut fields, &[]),
+        Refused::Settings(e) => (&mut fields, e),
+        Refused::Password(e) => (&mut password_fields, e),
+        Refused::Sessions(e) => {
+            sessions_error = e
+                .iter()
+                .find(|e| e.field == "sessions")
+                .map(|e| e.message.get(visit.locale).to_owned());
+            (&mut sessions_fields, e)
+        }
+    };
     if !errors.is_empty() {
-        let unplaced = place_errors(&mut fields, errors, visit.locale);
+        let placed: Vec<FieldError> = errors
+            .iter()
+            .filter(|e| e.field != "sessions")
+            .cloned()
+            .collect();
+        let unplaced = place_errors(form.iter_mut(), &placed, visit.locale);
         notices.push(Notice::new("error", visit.common().fix_fields));
         notices.extend(unplaced.into_iter().map(|t| Notice::new("error", t)));
     }
@@ -172,6 +282,10 @@ async fn page(
         },
         company,
         fields,
+        password_fields,
+        sessions: session_rows(w, &live, current.as_deref()),
+        sessions_error,
+        sessions_fields,
         lw: super::lifecycle_words::LifecycleWords::for_locale(visit.locale),
         dw: super::desk_words::DeskWords::for_locale(visit.locale),
         staff: me.auth.actor.role.is_staff(),
@@ -183,6 +297,8 @@ async fn page(
 pub struct Flash {
     saved: Option<String>,
     sent: Option<String>,
+    password: Option<String>,
+    ended: Option<String>,
 }
 
 /// GET /account — `?saved` and `?sent` say what the last POST did.
@@ -200,12 +316,18 @@ pub async fn show(
     if flash.sent.is_some() {
         notices.push(Notice::new("success", w.sent));
     }
+    if flash.password.is_some() {
+        notices.push(Notice::new("success", w.password_changed));
+    }
+    if flash.ended.is_some() {
+        notices.push(Notice::new("success", w.sessions_ended));
+    }
     page(
         &visit,
         &me,
         StatusCode::OK,
         &SettingsForm::of(&me.auth.user),
-        &[],
+        Refused::Nothing,
         notices,
     )
     .await
@@ -238,7 +360,7 @@ pub async fn save(
                 &me,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &input,
-                &errors,
+                Refused::Settings(&errors),
                 Vec::new(),
             )
             .await
@@ -266,10 +388,123 @@ pub async fn resend(
                 &me,
                 StatusCode::TOO_MANY_REQUESTS,
                 &SettingsForm::of(&me.auth.user),
-                &[],
+                Refused::Nothing,
                 vec![notice],
             )
             .await
+        }
+        Err(err) => visit.error(&err),
+    }
+}
+
+/// What the password form posts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    csrf_token: String,
+    current_password: String,
+    new_password: String,
+}
+
+/// POST /account/password — changes the password; every session ends, and this browser goes on
+/// under a brand-new one (a new session token after re-authenticating, ASVS 7.2.4).
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    let input = form.into_inner();
+    if !visit.csrf_ok(&input.csrf_token) {
+        return visit.csrf_refused("/account");
+    }
+    let change = PasswordChange {
+        current_password: input.current_password,
+        new_password: input.new_password,
+    };
+    let settings = SettingsForm::of(&me.auth.user);
+    match accounts::change_password(&state, &me.auth.user, change, None, &origin(&req, &state))
+        .await
+    {
+        Ok(()) => match session::start(&state, me.auth.user.id).await {
+            Ok(cookie) => with_cookies(see_other("/account?password=1"), [cookie]),
+            Err(err) => visit.error(&err),
+        },
+        Err(ApiError::Validation(errors)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            let refused = Refused::Password(&errors);
+            page(&visit, &me, status, &settings, refused, Vec::new()).await
+        }
+        Err(ApiError::RateLimited { retry_after_secs }) => {
+            let notice = Notice::new("error", visit.wait(retry_after_secs));
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            let mut res = page(
+                &visit,
+                &me,
+                status,
+                &settings,
+                Refused::Nothing,
+                vec![notice],
+            )
+            .await;
+            super::retry_after(&mut res, retry_after_secs);
+            res
+        }
+        Err(err) => visit.error(&err),
+    }
+}
+
+/// POST /account/sessions — ends the chosen logins (browsers by session id, API logins by
+/// family) once the password is given again.
+pub async fn end_sessions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let (visit, me) = or_answer!(Visit::logged_in(&req, &state).await);
+    let pairs = form.into_inner();
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if !visit.csrf_ok(&value(CSRF_FIELD)) {
+        return visit.csrf_refused("/account");
+    }
+    let ids = |name: &str| -> Vec<uuid::Uuid> {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect()
+    };
+    let (browsers, api) = (ids("browser"), ids("api"));
+    let settings = SettingsForm::of(&me.auth.user);
+    let password = value("sessions_password");
+    let origin = origin(&req, &state);
+    match accounts::end_sessions(&state, &me.auth.user, password, &browsers, &api, &origin).await {
+        Ok(()) => see_other("/account?ended=1"),
+        Err(ApiError::Validation(errors)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            let refused = Refused::Sessions(&errors);
+            page(&visit, &me, status, &settings, refused, Vec::new()).await
+        }
+        Err(ApiError::RateLimited { retry_after_secs }) => {
+            let notice = Notice::new("error", visit.wait(retry_after_secs));
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            let mut res = page(
+                &visit,
+                &me,
+                status,
+                &settings,
+                Refused::Nothing,
+                vec![notice],
+            )
+            .await;
+            super::retry_after(&mut res, retry_after_secs);
+            res
         }
         Err(err) => visit.error(&err),
     }

@@ -35,7 +35,7 @@ use super::layout::{Chrome, SessionLink, html};
 use super::session::{self, CSRF_FIELD, WebUser};
 use crate::AppState;
 use crate::error::{ApiError, Text};
-use crate::locale::{LANG_COOKIE, request_locale};
+use crate::locale::request_locale;
 use form::{Field, Notice};
 use words::Common;
 
@@ -68,6 +68,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/account/resend-verification",
         web::post().to(account::resend),
     )
+    .route(
+        "/account/password",
+        web::post().to(account::change_password),
+    )
+    .route("/account/sessions", web::post().to(account::end_sessions))
     .route("/account/members", web::get().to(members::list))
     .route("/account/members/invite", web::post().to(members::invite))
     .route(
@@ -199,16 +204,18 @@ impl<'a> Visit<'a> {
     /// or leads to the account.
     pub fn chrome(&self) -> Chrome {
         let c = self.common();
-        let link = match self.user {
-            Some(_) => SessionLink {
+        let link = match &self.user {
+            Some(user) => SessionLink {
                 href: "/account",
                 label: c.my_account,
                 nav_label: c.nav_label,
+                log_out: Some((c.log_out, user.csrf_token.clone())),
             },
             None => SessionLink {
                 href: "/login",
                 label: c.log_in,
                 nav_label: c.nav_label,
+                log_out: None,
             },
         };
         let chrome = Chrome::for_request(self.locale, self.req).with_session_link(link);
@@ -239,7 +246,7 @@ impl<'a> Visit<'a> {
 
     /// Whether a posted form carries this visitor's CSRF token.
     pub fn csrf_ok(&self, posted: &str) -> bool {
-        session::csrf_ok(self.req, self.user.as_ref(), posted)
+        session::csrf_ok(self.state, self.req, self.user.as_ref(), posted)
     }
 
     /// The 403 page for a form without a valid CSRF token; `back` is where the form lives.
@@ -349,9 +356,11 @@ impl<'a> Visit<'a> {
     /// The language cookie for an account's own language, so its pages follow its setting.
     pub fn lang_cookie(&self, tag: &str) -> Option<Cookie<'static>> {
         let locale = Locale::from_tag(tag)?;
-        let mut cookie = Cookie::build(LANG_COOKIE, locale.tag())
+        let public_url = &self.state.config.public_url;
+        let mut cookie = Cookie::build(crate::locale::lang_cookie_name(public_url), locale.tag())
             .path("/")
             .same_site(actix_web::cookie::SameSite::Lax)
+            .secure(public_url.starts_with("https://"))
             .finish();
         cookie.set_max_age(CookieDuration::days(365));
         Some(cookie)

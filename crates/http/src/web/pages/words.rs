@@ -33,6 +33,7 @@ words!(
         nav_label: "账号", "Account";
         log_in: "登录", "Log in";
         my_account: "我的账号", "My account";
+        log_out: "退出", "Log out";
         fix_fields: "请修改下面标出的内容后再提交。", "Please correct the fields marked below.";
         required: "请填写此项。", "Please fill this in.";
         home: "返回首页", "Back to the home page";
@@ -153,6 +154,25 @@ words!(
         members_link: "查看和管理企业成员", "See and manage your company's members";
         session_heading: "退出", "Log out";
         log_out: "退出登录", "Log out";
+        password_heading: "修改密码", "Change your password";
+        password_intro: "修改后，其他设备和浏览器上的登录都会结束，我们也会发邮件告诉您。", "Once it is changed, every other device and browser is logged out, and we tell you by mail.";
+        current_password: "当前密码", "Current password";
+        new_password: "新密码", "New password";
+        new_password_hint: "至少 10 个字符，不要使用常见密码，也不要包含邮箱 @ 前的部分。", "At least 10 characters; not a common password, and not the part of your email before the @.";
+        change_password: "修改密码", "Change password";
+        password_changed: "密码已修改，其他设备上的登录已结束。", "Your password is changed, and you were logged out everywhere else.";
+        sessions_heading: "登录设备", "Where you are logged in";
+        sessions_intro: "以下是您账号当前有效的登录。不认识的登录请选中后退出，并修改密码。", "These are your account's logins that are still valid. End any you do not recognise, and change your password.";
+        sessions_legend: "当前有效的登录", "Valid logins";
+        this_browser: "此浏览器", "This browser";
+        browser_session: "浏览器", "Browser";
+        api_login: "API 登录", "API login";
+        started: "登录于", "logged in";
+        last_active: "最近活动", "last active";
+        expires: "到期", "expires";
+        sessions_password: "请再次输入密码", "Your password again";
+        end_sessions: "退出所选登录", "End the chosen logins";
+        sessions_ended: "所选登录已退出。", "The chosen logins are ended.";
     }
 );
 
