@@ -24,7 +24,8 @@ use crate::service::accounts::{self, MeChanges, Origin, Registration, TokenPair}
     password_reset,
     password_reset_confirm,
     me,
-    update_me
+    update_me,
+    change_password
 ))]
 pub struct ApiDoc;
 
@@ -321,6 +322,18 @@ pub async fn update_me(
 
 /// Changes one's own password (the current one is required); every other session ends, this
 /// one goes on, and the owner is told by mail.
+#[utoipa::path(
+    tag = "accounts",
+    summary = "Change one's own password · 修改密码",
+    description = "The current password is required (a wrong one counts as a failed login). Every other \
+session of the account ends; this one goes on; the owner is told by mail.",
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 422, description = "`current_password` is wrong, or `new_password` breaks a rule"),
+        (status = 429, description = "Too many failed attempts"),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/me/password")]
 pub async fn change_password(
     req: HttpRequest,

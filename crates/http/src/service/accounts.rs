@@ -758,7 +758,7 @@ async fn tell_password_changed(
 }
 
 /// What a password change receives (`POST /api/v1/me/password`, the account page's form).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
     #[serde(default)]
     pub current_password: String,
