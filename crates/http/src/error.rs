@@ -105,22 +105,34 @@ pub enum ApiError {
     Internal,
 }
 
-/// The problem document (RFC 9457).
-#[derive(Debug, Serialize)]
+/// The problem document (RFC 9457), the body of every 4xx and 5xx answer of the API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"type": "/problems/validation", "title": "Invalid fields", "status": 422,
+    "detail": "Some fields were refused; see errors.",
+    "errors": [{"field": "email", "code": "email.invalid", "message": "Not an email address."}]}))]
 pub struct Problem<'a> {
+    /// A URI reference naming the kind of problem (`/problems/not-found` ...).
     #[serde(rename = "type")]
     pub kind: &'a str,
+    /// The kind's title in the caller's language (`Accept-Language`).
     pub title: &'a str,
+    /// The HTTP status, repeated.
     pub status: u16,
+    /// What happened, for a person.
     pub detail: &'a str,
+    /// The refused fields (422, and a 413 naming the file); absent otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+/// One refused field of a request.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProblemField<'a> {
+    /// The field as the client sent it (`organization.credit_code`, `file` ...).
     pub field: &'a str,
+    /// A stable machine code (`required`, `credit_code.check_digit` ...).
     pub code: &'a str,
+    /// Why, in the caller's language.
     pub message: &'a str,
 }
 

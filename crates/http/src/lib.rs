@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod locale;
 pub mod middleware;
+pub mod openapi;
 pub mod ops;
 pub mod service;
 pub mod web;
@@ -120,6 +121,7 @@ pub fn app(
         .service(ops::readyz)
         .service(ops::metrics)
         .configure(move |cfg| api::configure(cfg, import_limit))
+        .configure(openapi::configure_docs)
         .configure(web::configure)
         .default_service(aweb::to(not_found))
         .wrap(from_fn(middleware::localize_problems))
@@ -130,8 +132,16 @@ pub fn app(
         .wrap(TracingLogger::default())
 }
 
-/// Unknown paths: a problem for API clients, the 404 page for people.
+/// Unknown paths: a problem for API clients, the 404 page for people. An API path that exists
+/// with other methods (the OpenAPI document says which) is a 405 naming them in `Allow`.
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if let Some(allowed) = openapi::allowed_methods(req.path()) {
+        let mut res = ApiError::MethodNotAllowed.to_response(locale::request_locale(&req));
+        if let Ok(value) = header::HeaderValue::from_str(&allowed) {
+            res.headers_mut().insert(header::ALLOW, value);
+        }
+        return Ok(res);
+    }
     let wants_html = req
         .headers()
         .get(header::ACCEPT)

@@ -4,13 +4,30 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use peitao_persistence::entities::{organization, user};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::ApiError;
 use crate::locale::request_locale;
-use crate::service::accounts::{self, MeChanges, Origin, Registration};
+use crate::service::accounts::{self, MeChanges, Origin, Registration, TokenPair};
+
+#[derive(OpenApi)]
+#[openapi(paths(
+    register,
+    verify_email,
+    resend_verification,
+    login,
+    refresh,
+    logout,
+    password_reset,
+    password_reset_confirm,
+    me,
+    update_me,
+    change_password
+))]
+pub struct ApiDoc;
 
 /// Who is asking, from where, in which language.
 #[must_use]
@@ -22,15 +39,20 @@ pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
 }
 
 /// The account as clients see it (api.md: GET /api/v1/me).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserBody {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
+    /// `supplier`, `oem`, `staff` or `admin`.
+    #[schema(example = "supplier")]
     pub role: String,
     pub organization_id: Option<Uuid>,
     pub email_verified: bool,
+    /// `zh-CN` or `en`.
     pub locale: String,
+    /// `instant`, `daily` or `off`.
     pub email_frequency: String,
 }
 
@@ -49,7 +71,8 @@ impl From<&user::Model> for UserBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RegisteredOrganization)]
 struct OrganizationBody {
     id: Uuid,
     kind: String,
@@ -72,6 +95,25 @@ impl From<&organization::Model> for OrganizationBody {
     }
 }
 
+/// What registration answers (201).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Registered {
+    user: UserBody,
+    organization: OrganizationBody,
+}
+
+#[utoipa::path(
+    tag = "accounts",
+    summary = "Register a supplier or automaker user with the organization · 注册",
+    description = "Creates the account and its organization and mails a verification link. \
+Staff and admin accounts are never created here.",
+    responses(
+        (status = 201, description = "The new account and organization", body = Registered),
+        (status = 409, description = "The email or the credit code is taken"),
+        (status = 429, description = "Too many registrations from this address"),
+    )
+)]
 #[post("/auth/register")]
 pub async fn register(
     req: HttpRequest,
@@ -82,11 +124,19 @@ pub async fn register(
     Ok(HttpResponse::Created().json(serde_json::json!({"user": UserBody::from(&user), "organization": OrganizationBody::from(&org)})))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenBody {
     token: String,
 }
 
+#[utoipa::path(
+    tag = "accounts",
+    summary = "Verify the email with the mailed token · 验证邮箱",
+    responses(
+        (status = 204, description = "The email is verified"),
+        (status = 422, description = "Unknown, used or expired token (field `token`)"),
+    )
+)]
 #[post("/auth/verify-email")]
 pub async fn verify_email(
     req: HttpRequest,
@@ -97,12 +147,20 @@ pub async fn verify_email(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct EmailBody {
     email: String,
 }
 
 /// Sends the verification mail again; 202 whether or not the account exists.
+#[utoipa::path(
+    tag = "accounts",
+    summary = "Send the verification mail again · 重发验证邮件",
+    responses(
+        (status = 202, description = "Accepted, whether or not the account exists"),
+        (status = 429, description = "Too many attempts"),
+    )
+)]
 #[post("/auth/verify-email/resend")]
 pub async fn resend_verification(
     req: HttpRequest,
@@ -113,12 +171,21 @@ pub async fn resend_verification(
     Ok(HttpResponse::Accepted().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginBody {
     email: String,
     password: String,
 }
 
+#[utoipa::path(
+    tag = "accounts",
+    summary = "Log in: an access and a refresh token · 登录",
+    responses(
+        (status = 200, description = "The token pair", body = TokenPair),
+        (status = 401, description = "Wrong email or password, or a deactivated account"),
+        (status = 429, description = "Too many failed attempts for this account or address"),
+    )
+)]
 #[post("/auth/login")]
 pub async fn login(
     req: HttpRequest,
@@ -132,11 +199,20 @@ pub async fn login(
         .json(pair))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RefreshBody {
     refresh_token: String,
 }
 
+#[utoipa::path(
+    tag = "accounts",
+    summary = "Trade a refresh token for a new pair · 刷新令牌",
+    description = "The old refresh token is spent; presenting a spent one again revokes its whole family.",
+    responses(
+        (status = 200, description = "A new token pair", body = TokenPair),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token"),
+    )
+)]
 #[post("/auth/refresh")]
 pub async fn refresh(
     req: HttpRequest,
@@ -149,6 +225,11 @@ pub async fn refresh(
         .json(pair))
 }
 
+#[utoipa::path(
+    tag = "accounts",
+    summary = "End the session of a refresh token · 退出登录",
+    responses((status = 204, description = "Logged out (also for an unknown token)"))
+)]
 #[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
@@ -159,6 +240,14 @@ pub async fn logout(
 }
 
 /// Always 202: whether an account exists is nobody's business.
+#[utoipa::path(
+    tag = "accounts",
+    summary = "Mail a password reset link · 申请重置密码",
+    responses(
+        (status = 202, description = "Accepted, whether or not the account exists"),
+        (status = 429, description = "Too many attempts"),
+    )
+)]
 #[post("/auth/password-reset")]
 pub async fn password_reset(
     req: HttpRequest,
@@ -169,12 +258,20 @@ pub async fn password_reset(
     Ok(HttpResponse::Accepted().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetConfirmBody {
     token: String,
     new_password: String,
 }
 
+#[utoipa::path(
+    tag = "accounts",
+    summary = "Set a new password with the reset token · 重置密码",
+    responses(
+        (status = 204, description = "The password is changed and every session ended"),
+        (status = 422, description = "A bad token, or a password that breaks the rules"),
+    )
+)]
 #[post("/auth/password-reset/confirm")]
 pub async fn password_reset_confirm(
     req: HttpRequest,
@@ -192,12 +289,24 @@ pub async fn password_reset_confirm(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    tag = "accounts",
+    summary = "The caller's account · 本人账号",
+    responses((status = 200, description = "The account", body = UserBody)),
+    security(("bearer" = []))
+)]
 #[get("/me")]
 pub async fn me(user: AuthUser) -> Result<HttpResponse, ApiError> {
     user.authorize(peitao_auth::policy::Action::ReadOwnAccount)?;
     Ok(HttpResponse::Ok().json(UserBody::from(&user.user)))
 }
 
+#[utoipa::path(
+    tag = "accounts",
+    summary = "Change one's name, language or mail frequency · 修改本人资料",
+    responses((status = 200, description = "The account as it now is", body = UserBody)),
+    security(("bearer" = []))
+)]
 #[patch("/me")]
 pub async fn update_me(
     req: HttpRequest,
@@ -213,6 +322,18 @@ pub async fn update_me(
 
 /// Changes one's own password (the current one is required); every other session ends, this
 /// one goes on, and the owner is told by mail.
+#[utoipa::path(
+    tag = "accounts",
+    summary = "Change one's own password · 修改密码",
+    description = "The current password is required (a wrong one counts as a failed login). Every other \
+session of the account ends; this one goes on; the owner is told by mail.",
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 422, description = "`current_password` is wrong, or `new_password` breaks a rule"),
+        (status = 429, description = "Too many failed attempts"),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/me/password")]
 pub async fn change_password(
     req: HttpRequest,

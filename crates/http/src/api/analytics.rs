@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use peitao_domain::analytics::{Gap, LocalSupply, Share};
 use peitao_domain::reference::ReferenceData;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::api::csv_download;
@@ -17,9 +18,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(local_supply).service(gaps);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(OpenApi)]
+#[openapi(paths(local_supply, gaps))]
+pub struct ApiDoc;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ZoneQuery {
+    /// A zone code (GET /api/v1/zones).
+    #[param(value_type = String, pattern = "\\S")]
     zone: Option<String>,
+    /// `csv` for a CSV download (as `Accept: text/csv`).
     format: Option<String>,
     /// With CSV: `categories` (default) or `months`.
     table: Option<String>,
@@ -39,7 +48,8 @@ fn names(reference: &ReferenceData, code: &str) -> (String, String) {
         )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Share)]
 struct ShareBody {
     of: u64,
     total: u64,
@@ -56,7 +66,8 @@ impl From<Share> for ShareBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CategorySupply)]
 struct CategoryBody {
     category_code: String,
     name_zh: String,
@@ -65,13 +76,15 @@ struct CategoryBody {
     potential: ShareBody,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MonthSupply)]
 struct MonthBody {
     month: String,
     confirmed: ShareBody,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = LocalSupply)]
 struct LocalSupplyBody {
     zone: String,
     zone_name_zh: String,
@@ -126,6 +139,17 @@ fn supply_body(
 }
 
 /// Staff: a zone's confirmed and potential local supply rates.
+#[utoipa::path(
+    tag = "analytics",
+    summary = "Staff: a zone's local supply rates · 本地配套率",
+    description = "JSON, or CSV with `Accept: text/csv` or `?format=csv` (`table=months` for the monthly table).",
+    params(ZoneQuery),
+    responses((status = 200, description = "The figures", content(
+        (LocalSupplyBody = "application/json"),
+        (String = "text/csv"),
+    ))),
+    security(("bearer" = []))
+)]
 #[get("/analytics/local-supply")]
 async fn local_supply(
     state: web::Data<AppState>,
@@ -222,7 +246,8 @@ pub fn local_supply_csv(
     )
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Gap)]
 struct GapBody {
     category_code: String,
     name_zh: String,
@@ -246,6 +271,17 @@ fn gap_body(reference: &ReferenceData, g: &Gap) -> GapBody {
 }
 
 /// Staff: a zone's categories, open needs against qualified local suppliers, gaps first.
+#[utoipa::path(
+    tag = "analytics",
+    summary = "Staff: a zone's categories, demand against local suppliers · 配套缺口",
+    description = "Gaps first. JSON, or CSV with `Accept: text/csv` or `?format=csv`.",
+    params(ZoneQuery),
+    responses((status = 200, description = "One row per category", content(
+        (Vec<GapBody> = "application/json"),
+        (String = "text/csv"),
+    ))),
+    security(("bearer" = []))
+)]
 #[get("/analytics/gaps")]
 async fn gaps(
     state: web::Data<AppState>,

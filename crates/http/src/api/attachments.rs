@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use peitao_persistence::entities::attachment;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::accounts::origin;
@@ -31,16 +32,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(remove);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(OpenApi)]
+#[openapi(paths(
+    upload_to_capability,
+    upload_to_need,
+    upload_to_quote,
+    list_of_quote,
+    list_of_capability,
+    list_of_need,
+    download,
+    remove
+))]
+pub struct ApiDoc;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct IdPath {
+    /// The id of the capability, need, match or attachment the path names.
     id: Uuid,
 }
 
 /// An attachment as clients see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Attachment)]
 pub struct AttachmentBody {
     pub id: Uuid,
     pub file_name: String,
+    /// `pdf`, `png`, `jpeg`, `xlsx`, `dwg` or `step`.
     pub kind: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -62,7 +80,16 @@ impl From<attachment::Model> for AttachmentBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A multipart upload: the file in a part named `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct UploadForm {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AttachmentList)]
 struct Items {
     items: Vec<AttachmentBody>,
 }
@@ -168,6 +195,21 @@ async fn upload(
 }
 
 /// 201 with the attachment; 413/422 naming `file` when it is too large or not an accepted type.
+#[utoipa::path(
+    tag = "attachments",
+    summary = "Upload a file to a capability · 上传附件",
+    description = "One part named `file` (PDF, PNG, JPEG, XLSX, DWG or STEP, up to `attachments.max_bytes`).",
+    params(IdPath),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The attachment; its address in `Location`", body = AttachmentBody),
+        (status = 400, description = "Not multipart/form-data"),
+        (status = 409, description = "The need is closed or expired"),
+        (status = 413, description = "The file is larger than allowed (`errors` names `file`)"),
+        (status = 422, description = "No part named `file`, an empty file, or not an accepted type"),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/capabilities/{id}/attachments")]
 pub async fn upload_to_capability(
     req: HttpRequest,
@@ -180,6 +222,21 @@ pub async fn upload_to_capability(
 }
 
 /// 201 with the attachment; the quoting supplier's verified members, once it has quoted.
+#[utoipa::path(
+    tag = "attachments",
+    summary = "Upload a file to a match's quote · 上传附件",
+    description = "One part named `file` (PDF, PNG, JPEG, XLSX, DWG or STEP, up to `attachments.max_bytes`). The quoting supplier's verified members, once it has quoted.",
+    params(IdPath),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The attachment; its address in `Location`", body = AttachmentBody),
+        (status = 400, description = "Not multipart/form-data"),
+        (status = 409, description = "The need is closed or expired"),
+        (status = 413, description = "The file is larger than allowed (`errors` names `file`)"),
+        (status = 422, description = "No part named `file`, an empty file, or not an accepted type"),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/matches/{id}/quote/attachments")]
 pub async fn upload_to_quote(
     req: HttpRequest,
@@ -192,6 +249,13 @@ pub async fn upload_to_quote(
 }
 
 /// The files of a match's quote: its supplier, the automaker and staff.
+#[utoipa::path(
+    tag = "attachments",
+    summary = "The files of a match's quote · 附件列表",
+    params(IdPath),
+    responses((status = 200, description = "Every attachment, oldest first", body = Items)),
+    security(("bearer" = []))
+)]
 #[get("/matches/{id}/quote/attachments")]
 pub async fn list_of_quote(
     state: web::Data<AppState>,
@@ -202,6 +266,21 @@ pub async fn list_of_quote(
 }
 
 /// 201 with the attachment; as for capabilities.
+#[utoipa::path(
+    tag = "attachments",
+    summary = "Upload a file to a need · 上传附件",
+    description = "One part named `file` (PDF, PNG, JPEG, XLSX, DWG or STEP, up to `attachments.max_bytes`).",
+    params(IdPath),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The attachment; its address in `Location`", body = AttachmentBody),
+        (status = 400, description = "Not multipart/form-data"),
+        (status = 409, description = "The need is closed or expired"),
+        (status = 413, description = "The file is larger than allowed (`errors` names `file`)"),
+        (status = 422, description = "No part named `file`, an empty file, or not an accepted type"),
+    ),
+    security(("bearer" = []))
+)]
 #[post("/needs/{id}/attachments")]
 pub async fn upload_to_need(
     req: HttpRequest,
@@ -224,6 +303,13 @@ async fn list(
     }))
 }
 
+#[utoipa::path(
+    tag = "attachments",
+    summary = "The files of a capability · 附件列表",
+    params(IdPath),
+    responses((status = 200, description = "Every attachment, oldest first", body = Items)),
+    security(("bearer" = []))
+)]
 #[get("/capabilities/{id}/attachments")]
 pub async fn list_of_capability(
     state: web::Data<AppState>,
@@ -233,6 +319,13 @@ pub async fn list_of_capability(
     list(state, user, Posting::Capability(path.id)).await
 }
 
+#[utoipa::path(
+    tag = "attachments",
+    summary = "The files of a need · 附件列表",
+    params(IdPath),
+    responses((status = 200, description = "Every attachment, oldest first", body = Items)),
+    security(("bearer" = []))
+)]
 #[get("/needs/{id}/attachments")]
 pub async fn list_of_need(
     state: web::Data<AppState>,
@@ -278,6 +371,21 @@ pub fn content_disposition(file_name: &str) -> String {
 }
 
 /// The file, as an attachment (never shown inline), with the type its content was found to be.
+#[utoipa::path(
+    tag = "attachments",
+    summary = "Download an attachment · 下载附件",
+    description = "Always as an attachment (`Content-Disposition`), with the type its content was found to be.",
+    params(IdPath),
+    responses((status = 200, description = "The file", content(
+        ([u8] = "application/pdf"),
+        ([u8] = "image/png"),
+        ([u8] = "image/jpeg"),
+        ([u8] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ([u8] = "image/vnd.dwg"),
+        ([u8] = "model/step"),
+    ))),
+    security(("bearer" = []))
+)]
 #[get("/attachments/{id}")]
 pub async fn download(
     state: web::Data<AppState>,
@@ -297,6 +405,13 @@ pub async fn download(
 }
 
 /// 204; the attachment is gone from lists and downloads (its row stays, marked deleted).
+#[utoipa::path(
+    tag = "attachments",
+    summary = "Delete an attachment · 删除附件",
+    params(IdPath),
+    responses((status = 204, description = "Gone from lists and downloads")),
+    security(("bearer" = []))
+)]
 #[delete("/attachments/{id}")]
 pub async fn remove(
     req: HttpRequest,

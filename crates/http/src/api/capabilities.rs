@@ -6,6 +6,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, patch, post
 use chrono::{DateTime, Utc};
 use peitao_persistence::capabilities::{Listed, strings};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::accounts::origin;
@@ -23,8 +24,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(archive);
 }
 
+#[derive(OpenApi)]
+#[openapi(paths(create, list, read, update, archive))]
+pub struct ApiDoc;
+
 /// The organization behind a capability, as much as anyone may know.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CapabilityOrganization)]
 pub struct OrganizationRef {
     pub id: Uuid,
     pub name: String,
@@ -32,7 +38,8 @@ pub struct OrganizationRef {
 }
 
 /// A capability as clients see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Capability)]
 pub struct CapabilityBody {
     pub id: Uuid,
     pub organization: OrganizationRef,
@@ -46,6 +53,7 @@ pub struct CapabilityBody {
     pub min_order_qty: Option<i64>,
     pub lead_time_days: Option<i32>,
     pub served_region_codes: Vec<String>,
+    /// `published`, `draft` or `archived`.
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -91,12 +99,21 @@ async fn caller(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct CapabilityPath {
+    /// The capability's id.
     id: Uuid,
 }
 
 /// 201 with the capability; published unless the body says `"status": "draft"`.
+#[utoipa::path(
+    tag = "capabilities",
+    summary = "A supplier posts a capability · 发布能力",
+    description = "Published unless the body says `\"status\": \"draft\"`. Needs a verified email.",
+    responses((status = 201, description = "The capability; its address in `Location`", body = CapabilityBody)),
+    security(("bearer" = []))
+)]
 #[post("/capabilities")]
 pub async fn create(
     req: HttpRequest,
@@ -115,6 +132,13 @@ pub async fn create(
 }
 
 /// Published capabilities of organizations in good standing, newest first, paged.
+#[utoipa::path(
+    tag = "capabilities",
+    summary = "Published capabilities, newest first (or ranked by `q`) · 能力目录",
+    params(ListQuery),
+    responses((status = 200, description = "One page", body = Page<CapabilityBody>)),
+    security((), ("bearer" = []))
+)]
 #[get("/capabilities")]
 pub async fn list(
     req: HttpRequest,
@@ -129,6 +153,13 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    tag = "capabilities",
+    summary = "One capability · 能力详情",
+    params(CapabilityPath),
+    responses((status = 200, description = "The capability", body = CapabilityBody)),
+    security((), ("bearer" = []))
+)]
 #[get("/capabilities/{id}")]
 pub async fn read(
     req: HttpRequest,
@@ -140,6 +171,13 @@ pub async fn read(
     Ok(HttpResponse::Ok().json(CapabilityBody::from(listed)))
 }
 
+#[utoipa::path(
+    tag = "capabilities",
+    summary = "Change a capability · 修改能力",
+    params(CapabilityPath),
+    responses((status = 200, description = "The capability as it now is", body = CapabilityBody)),
+    security(("bearer" = []))
+)]
 #[patch("/capabilities/{id}")]
 pub async fn update(
     req: HttpRequest,
@@ -160,6 +198,13 @@ pub async fn update(
 }
 
 /// Archives the capability (204), also when it already was.
+#[utoipa::path(
+    tag = "capabilities",
+    summary = "Archive a capability · 下架能力",
+    params(CapabilityPath),
+    responses((status = 204, description = "Archived (also when it already was)")),
+    security(("bearer" = []))
+)]
 #[delete("/capabilities/{id}")]
 pub async fn archive(
     req: HttpRequest,

@@ -5,8 +5,13 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use peitao_auth::policy::Action;
 use peitao_domain::Locale;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::request_body::RequestBody;
+use utoipa::openapi::schema::AnyOfBuilder;
+use utoipa::openapi::{AllOfBuilder, Content, HttpMethod, ObjectBuilder, Paths, Schema, Type};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -16,7 +21,7 @@ use crate::api::page::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Text};
 use crate::locale::request_locale;
-use crate::service::events::{self, EventView, InviteRequest};
+use crate::service::events::{self, EventView, InviteRequest, Invited};
 use crate::service::imports::{self, FileKind, Report, Upload};
 
 /// Registers the desk routes; the import route alone takes bodies up to `import_limit` bytes
@@ -38,9 +43,92 @@ pub fn routes(cfg: &mut web::ServiceConfig, import_limit: usize) {
     .service(event_report);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(OpenApi)]
+#[openapi(paths(
+    list_imports,
+    one_import,
+    create_event,
+    list_events,
+    one_event,
+    invite,
+    attend,
+    cancel_attendance,
+    event_report
+))]
+#[openapi(components(schemas(ImportReport)))]
+pub struct ApiDoc;
+
+/// The import route is registered by hand (for its body limit), so its operation is too.
+#[must_use]
+pub fn import_operation() -> Paths {
+    let binary = || ObjectBuilder::new().schema_type(Type::String).build();
+    let mut body = RequestBody::new();
+    body.description = Some("The roster: CSV text or an XLSX workbook.".to_owned());
+    body.required = Some(utoipa::openapi::Required::True);
+    body.content
+        .insert("text/csv".to_owned(), Content::new(Some(binary())).into());
+    body.content.insert(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+        Content::new(Some(binary())).into(),
+    );
+    let mut op = Operation::new();
+    op.tags = Some(vec!["desk".to_owned()]);
+    op.operation_id = Some("import".to_owned());
+    op.summary = Some("Staff: import a roster of organizations · 导入企业名单".to_owned());
+    op.description = Some(
+        "Columns `name, credit_code, kind, region_code, contact_email, categories` (`;`-separated \
+         codes). Any error → 422 and nothing is written; idempotent by credit code; new members are \
+         invited by email."
+            .to_owned(),
+    );
+    op.parameters = Some(
+        ImportQuery::into_params(|| Some(ParameterIn::Query))
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    );
+    op.request_body = Some(body.into());
+    let mut ok = utoipa::openapi::Response::new("Every row passed (or would, with `dry_run`)");
+    ok.content.insert(
+        "application/json".to_owned(),
+        Content::new(Some(utoipa::openapi::Ref::from_schema_name("ImportReport"))).into(),
+    );
+    let mut refused = utoipa::openapi::Response::new(
+        "Rows were refused and nothing was written: a problem document carrying the report's \
+         fields; or a plain problem for a bad query parameter",
+    );
+    let problem = || utoipa::openapi::Ref::from_schema_name("Problem");
+    let report_problem = AllOfBuilder::new()
+        .item(problem())
+        .item(utoipa::openapi::Ref::from_schema_name("ImportReport"));
+    let either = AnyOfBuilder::new().item(report_problem).item(problem());
+    refused.content.insert(
+        "application/problem+json".to_owned(),
+        Content::new(Some(Schema::AnyOf(either.build()))).into(),
+    );
+    op.responses.responses.insert("200".to_owned(), ok.into());
+    op.responses
+        .responses
+        .insert("422".to_owned(), refused.into());
+    op.responses.responses.insert(
+        "400".to_owned(),
+        utoipa::openapi::Response::new("Neither text/csv nor an XLSX workbook").into(),
+    );
+    op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+        crate::openapi::BEARER,
+        Vec::<String>::new(),
+    )]);
+    let mut paths = Paths::new();
+    paths.add_path_operation("/imports/organizations", vec![HttpMethod::Post], op);
+    paths
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
+    /// `true` (or `1`, `yes`, `on`): check every row, write nothing; anything else imports.
     dry_run: Option<String>,
+    /// The name to keep with the report (default `roster.csv` / `roster.xlsx`).
     file_name: Option<String>,
 }
 
@@ -116,6 +204,13 @@ async fn import(
     Ok(report_response(&report, origin.locale))
 }
 
+#[utoipa::path(
+    tag = "desk",
+    summary = "Staff: past roster imports, newest first · 导入记录",
+    params(PageQuery),
+    responses((status = 200, description = "One page of reports", body = Page<ImportReport>)),
+    security(("bearer" = []))
+)]
 #[get("/imports")]
 async fn list_imports(
     state: web::Data<AppState>,
@@ -134,6 +229,17 @@ async fn list_imports(
     )))
 }
 
+#[utoipa::path(
+    tag = "desk",
+    summary = "Staff: one import's report · 导入报告",
+    description = "JSON, or its row errors as CSV with `Accept: text/csv`.",
+    params(("id" = Uuid, Path, description = "The import's id")),
+    responses((status = 200, description = "The report", content(
+        (ImportReport = "application/json"),
+        (String = "text/csv"),
+    ))),
+    security(("bearer" = []))
+)]
 #[get("/imports/{id}")]
 async fn one_import(
     state: web::Data<AppState>,
@@ -173,6 +279,127 @@ pub fn import_csv(report: &imports::Report, locale: Locale) -> Result<HttpRespon
     )
 }
 
+/// A roster import's report.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct ImportReport {
+    id: Uuid,
+    file_name: String,
+    /// `csv` or `xlsx`.
+    file_kind: String,
+    dry_run: bool,
+    created: u64,
+    updated: u64,
+    created_at: chrono::DateTime<chrono::Utc>,
+    errors: Vec<ImportRowError>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct ImportRowError {
+    /// The row (1 is the header; 0 the file as a whole).
+    row: u64,
+    field: String,
+    code: String,
+    message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct MyOrganization {
+    invited: bool,
+    attending: bool,
+    /// Invited or verified, and a member acting.
+    can_attend: bool,
+}
+
+/// A docking event.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct Event {
+    id: Uuid,
+    title: String,
+    date: chrono::NaiveDate,
+    place: String,
+    zone_code: String,
+    category_codes: Vec<String>,
+    /// Organizations invited.
+    invited: u64,
+    /// Organizations registered to attend.
+    attending: u64,
+    /// The caller's organization (all false for staff).
+    my_organization: MyOrganization,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct EventInput {
+    #[schema(pattern = "\\S")]
+    title: String,
+    date: chrono::NaiveDate,
+    #[schema(pattern = "\\S")]
+    place: String,
+    /// A zone code.
+    #[schema(pattern = "\\S")]
+    zone_code: String,
+    /// Category codes the event is about.
+    category_codes: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct ReportEvent {
+    id: Uuid,
+    title: String,
+    date: chrono::NaiveDate,
+    place: String,
+    zone_code: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct ReportAttendee {
+    organization_id: Uuid,
+    name: String,
+    kind: String,
+    credit_code: String,
+    region_code: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct ReportMatch {
+    match_id: Uuid,
+    supplier_id: Uuid,
+    supplier: String,
+    oem_id: Uuid,
+    oem: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct ReportIntention {
+    intention_id: Uuid,
+    match_id: Uuid,
+    supplier_id: Uuid,
+    supplier: String,
+    oem_id: Uuid,
+    oem: String,
+    status: String,
+    annual_volume: Option<i64>,
+    unit: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct EventReport {
+    event: ReportEvent,
+    attendees: Vec<ReportAttendee>,
+    matches: Vec<ReportMatch>,
+    intentions: Vec<ReportIntention>,
+}
+
 fn event_body(v: &EventView) -> serde_json::Value {
     json!({
         "id": v.event.id,
@@ -189,6 +416,13 @@ fn event_body(v: &EventView) -> serde_json::Value {
 }
 
 /// Staff create an event `{title, date, place, zone_code, category_codes}`: 201.
+#[utoipa::path(
+    tag = "desk",
+    summary = "Staff create a docking event · 创建对接活动",
+    request_body = EventInput,
+    responses((status = 201, description = "The event; its address in `Location`", body = Event)),
+    security(("bearer" = []))
+)]
 #[post("/events")]
 async fn create_event(
     state: web::Data<AppState>,
@@ -207,6 +441,13 @@ async fn create_event(
 }
 
 /// Events, upcoming first: any signed-in user.
+#[utoipa::path(
+    tag = "desk",
+    summary = "Docking events, upcoming first · 对接活动",
+    params(PageQuery),
+    responses((status = 200, description = "One page", body = Page<Event>)),
+    security(("bearer" = []))
+)]
 #[get("/events")]
 async fn list_events(
     state: web::Data<AppState>,
@@ -223,6 +464,13 @@ async fn list_events(
     )))
 }
 
+#[utoipa::path(
+    tag = "desk",
+    summary = "One event · 活动详情",
+    params(("id" = Uuid, Path, description = "The event's id")),
+    responses((status = 200, description = "The event", body = Event)),
+    security(("bearer" = []))
+)]
 #[get("/events/{id}")]
 async fn one_event(
     state: web::Data<AppState>,
@@ -234,6 +482,13 @@ async fn one_event(
 }
 
 /// Staff invite `{by: category|zone|matches|organizations, organization_ids?}`: 200 with counts.
+#[utoipa::path(
+    tag = "desk",
+    summary = "Staff invite organizations to an event · 邀请参会",
+    params(("id" = Uuid, Path, description = "The event's id")),
+    responses((status = 200, description = "How many were invited and told", body = Invited)),
+    security(("bearer" = []))
+)]
 #[post("/events/{id}/invitations")]
 async fn invite(
     state: web::Data<AppState>,
@@ -247,6 +502,13 @@ async fn invite(
 }
 
 /// The caller's organization registers to attend: 200 with the event.
+#[utoipa::path(
+    tag = "desk",
+    summary = "The caller's organization registers to attend · 报名参会",
+    params(("id" = Uuid, Path, description = "The event's id")),
+    responses((status = 200, description = "The event", body = Event)),
+    security(("bearer" = []))
+)]
 #[post("/events/{id}/attendance")]
 async fn attend(
     state: web::Data<AppState>,
@@ -260,6 +522,13 @@ async fn attend(
 }
 
 /// The caller's organization cancels its attendance: 204.
+#[utoipa::path(
+    tag = "desk",
+    summary = "The caller's organization cancels its attendance · 取消报名",
+    params(("id" = Uuid, Path, description = "The event's id")),
+    responses((status = 204, description = "Cancelled")),
+    security(("bearer" = []))
+)]
 #[delete("/events/{id}/attendance")]
 async fn cancel_attendance(
     state: web::Data<AppState>,
@@ -272,6 +541,17 @@ async fn cancel_attendance(
 }
 
 /// Staff: the event's report, JSON or (`Accept: text/csv`) CSV.
+#[utoipa::path(
+    tag = "desk",
+    summary = "Staff: an event's report · 活动报告",
+    description = "JSON, or CSV with `Accept: text/csv`.",
+    params(("id" = Uuid, Path, description = "The event's id")),
+    responses((status = 200, description = "Attendees, matches and intentions", content(
+        (EventReport = "application/json"),
+        (String = "text/csv"),
+    ))),
+    security(("bearer" = []))
+)]
 #[get("/events/{id}/report")]
 async fn event_report(
     state: web::Data<AppState>,

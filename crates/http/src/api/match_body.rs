@@ -6,19 +6,21 @@ use peitao_domain::lifecycle::Side;
 use peitao_persistence::entities::{audit_entry, intention, organization, quote};
 use peitao_persistence::lifecycle::LeadQuality;
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::service::engagement::MatchView;
 use crate::service::match_context::MatchContext;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Contact {
     pub email: Option<String>,
     pub phone: Option<String>,
 }
 
 /// A party: who it is, how it answers leads, and its contact once revealed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Party)]
 pub struct PartyBody {
     pub id: Uuid,
     pub name: String,
@@ -30,6 +32,7 @@ pub struct PartyBody {
     pub responsiveness: Option<f64>,
     /// Intentions (recorded or confirmed) per need with an approved match.
     pub intentions_per_need: Option<f64>,
+    /// Once the contact is revealed (both sides interested) and to staff.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
 }
@@ -57,7 +60,8 @@ impl PartyBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MatchNeed)]
 pub struct NeedBody {
     pub id: Uuid,
     pub title: String,
@@ -67,14 +71,16 @@ pub struct NeedBody {
     pub status: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MatchCapability)]
 pub struct CapabilityBody {
     pub id: Uuid,
     pub title: String,
     pub category_code: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Quote)]
 pub struct QuoteBody {
     pub id: Uuid,
     pub match_id: Uuid,
@@ -101,7 +107,8 @@ impl From<&quote::Model> for QuoteBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Intention)]
 pub struct IntentionBody {
     pub id: Uuid,
     pub match_id: Uuid,
@@ -113,6 +120,7 @@ pub struct IntentionBody {
     pub unit: Option<String>,
     pub expected_start: Option<NaiveDate>,
     pub note: Option<String>,
+    /// `recorded`, `confirmed` or `dismissed`.
     pub status: String,
     pub reason: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -146,7 +154,8 @@ impl From<&intention::Model> for IntentionBody {
 }
 
 /// One transition in a match's history (staff only).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MatchHistoryEntry)]
 pub struct HistoryBody {
     pub at: DateTime<Utc>,
     pub actor_user_id: Option<Uuid>,
@@ -168,12 +177,15 @@ impl From<&audit_entry::Model> for HistoryBody {
 }
 
 /// A match as the caller may see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Match)]
 pub struct MatchBody {
     pub id: Uuid,
+    /// `proposed`, `approved` or `rejected`.
     pub status: String,
     pub rank: Option<i32>,
     pub score: f64,
+    /// Why the two were paired: `{category, distance_km, region, capacity, text, verified, responsiveness, local}`.
     pub explanation: serde_json::Value,
     pub need: NeedBody,
     pub capability: CapabilityBody,

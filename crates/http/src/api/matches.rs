@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use peitao_persistence::matches::OemSide;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -17,12 +18,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(of_need).service(of_capability);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(OpenApi)]
+#[openapi(paths(of_need, of_capability))]
+pub struct ApiDoc;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatusQuery {
+    /// Staff: `proposed`, `approved`, `rejected` or `withdrawn` (default: all); others see
+    /// approved ones only.
+    #[param(pattern = "^(proposed|approved|rejected|withdrawn)$")]
     status: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MatchedOem)]
 struct OrganizationRef {
     id: Uuid,
     name: String,
@@ -47,7 +57,8 @@ impl From<&peitao_persistence::entities::organization::Model> for OrganizationRe
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MatchedNeed)]
 struct NeedRef {
     id: Uuid,
     title: String,
@@ -58,7 +69,8 @@ struct NeedRef {
 }
 
 /// One match as the supplier (or staff) sees it from the capability.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CapabilityMatch)]
 struct NeedMatch {
     id: Uuid,
     rank: Option<i32>,
@@ -101,6 +113,26 @@ struct Items<T> {
     items: Vec<T>,
 }
 
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct NeedMatchList {
+    items: Vec<crate::service::match_views::SupplierMatch>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct CapabilityMatchList {
+    items: Vec<NeedMatch>,
+}
+
+#[utoipa::path(
+    tag = "matches",
+    summary = "A need's ranked, explained matches · 需求的匹配",
+    description = "The owner OEM sees approved matches; staff see every status (`?status=`).",
+    params(("id" = Uuid, Path, description = "The need's id"), StatusQuery),
+    responses((status = 200, description = "Best first", body = NeedMatchList)),
+    security(("bearer" = []))
+)]
 #[get("/needs/{id}/matches")]
 async fn of_need(
     state: web::Data<AppState>,
@@ -115,6 +147,13 @@ async fn of_need(
         .body(body))
 }
 
+#[utoipa::path(
+    tag = "matches",
+    summary = "A capability's approved matches, ranked · 能力的匹配",
+    params(("id" = Uuid, Path, description = "The capability's id"), StatusQuery),
+    responses((status = 200, description = "Best first", body = CapabilityMatchList)),
+    security(("bearer" = []))
+)]
 #[get("/capabilities/{id}/matches")]
 async fn of_capability(
     state: web::Data<AppState>,

@@ -2,6 +2,7 @@
 //! Each module registers its own routes; handlers stay short and ask the services.
 
 use actix_web::web;
+use utoipa::OpenApi as _;
 
 pub mod accounts;
 pub mod analytics;
@@ -24,6 +25,7 @@ mod staff;
 pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
     cfg.service(
         web::scope("/api/v1")
+            .service(crate::openapi::spec)
             .service(reference::categories)
             .service(reference::regions)
             .service(reference::zones)
@@ -61,3 +63,33 @@ pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
             .configure(|cfg| desk::routes(cfg, import_limit)),
     );
 }
+
+/// The operations of every module (paths relative to /api/v1); `crate::openapi` completes it.
+/// A module's `ApiDoc` lists its handlers next to its routes, so the two are read together.
+#[must_use]
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = OpenV1::openapi();
+    for part in [
+        reference::ApiDoc::openapi(),
+        accounts::ApiDoc::openapi(),
+        notifications::ApiDoc::openapi(),
+        members::ApiDoc::openapi(),
+        staff::ApiDoc::openapi(),
+        organizations::ApiDoc::openapi(),
+        capabilities::ApiDoc::openapi(),
+        needs::ApiDoc::openapi(),
+        matches::ApiDoc::openapi(),
+        lifecycle::ApiDoc::openapi(),
+        attachments::ApiDoc::openapi(),
+        analytics::ApiDoc::openapi(),
+        desk::ApiDoc::openapi(),
+    ] {
+        doc.merge(part);
+    }
+    doc.paths.merge(desk::import_operation());
+    doc
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(crate::openapi::spec))]
+struct OpenV1;

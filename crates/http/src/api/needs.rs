@@ -5,6 +5,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -23,6 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(close);
 }
 
+#[derive(OpenApi)]
+#[openapi(paths(create, list, one, edit, revisions, close))]
+pub struct ApiDoc;
+
 /// The caller when a token is sent, `None` when none is: the directory is public. A token that
 /// is sent but not valid is a 401, never silently anonymous.
 async fn viewer(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
@@ -33,14 +39,15 @@ async fn viewer(req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = NeedOrganization)]
 struct OrganizationRef {
     id: Uuid,
     name: String,
     verified: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct PlantRef {
     id: Uuid,
     name: String,
@@ -48,7 +55,8 @@ struct PlantRef {
 
 /// A need as clients see it. `target_price` is present (possibly null) only for the owner's
 /// members and staff, and absent for everyone else.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Need)]
 struct NeedBody {
     id: Uuid,
     organization: OrganizationRef,
@@ -62,12 +70,15 @@ struct NeedBody {
     sop_date: Option<NaiveDate>,
     respond_by: Option<NaiveDate>,
     required_certifications: Vec<String>,
+    /// `open`, `closed` or `expired`.
     status: String,
     /// How many times the need was edited.
     revision: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// The owner's members and staff only (then possibly null); absent for everyone else.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     target_price: Option<Option<String>>,
 }
 
@@ -104,6 +115,13 @@ impl From<NeedView> for NeedBody {
     }
 }
 
+#[utoipa::path(
+    tag = "needs",
+    summary = "An automaker posts a need · 发布需求",
+    description = "Status `open`. Needs a verified OEM member of an organization in good standing.",
+    responses((status = 201, description = "The need; its address in `Location`", body = NeedBody)),
+    security(("bearer" = []))
+)]
 #[post("/needs")]
 async fn create(
     req: HttpRequest,
@@ -126,6 +144,37 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
+const SEARCH_CURSOR: &str =
+    "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{48})$";
+
+impl IntoParams for ListQuery {
+    fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = NeedQuery::into_params(&parameter_in);
+        params.extend(PageQuery::into_params(parameter_in));
+        // With `q` the cursor is a ranking position, not an id.
+        if let Some(cursor) = params.iter_mut().find(|p| p.name == "cursor") {
+            cursor.description = Some(
+                "`next_cursor` of the previous page (an id; with `q`, a 48-hex ranking position)."
+                    .to_owned(),
+            );
+            cursor.schema = Some(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::String)
+                    .pattern(Some(SEARCH_CURSOR))
+                    .into(),
+            );
+        }
+        params
+    }
+}
+
+#[utoipa::path(
+    tag = "needs",
+    summary = "The directory of needs (ranked by `q` when given) · 需求目录",
+    params(ListQuery),
+    responses((status = 200, description = "One page", body = Page<NeedBody>)),
+    security((), ("bearer" = []))
+)]
 #[get("/needs")]
 async fn list(
     req: HttpRequest,
@@ -148,6 +197,14 @@ async fn list(
     Ok(HttpResponse::Ok().json(page.map(NeedBody::from)))
 }
 
+#[utoipa::path(
+    tag = "needs",
+    summary = "One need · 需求详情",
+    description = "`target_price` only for the owner's members and staff.",
+    params(("id" = Uuid, Path, description = "The need's id")),
+    responses((status = 200, description = "The need", body = NeedBody)),
+    security((), ("bearer" = []))
+)]
 #[get("/needs/{id}")]
 async fn one(
     req: HttpRequest,
@@ -159,6 +216,17 @@ async fn one(
     Ok(HttpResponse::Ok().json(NeedBody::from(need)))
 }
 
+#[utoipa::path(
+    tag = "needs",
+    summary = "Edit a need · 修改需求",
+    description = "Only the fields sent change; `null` clears an optional one. Each edit keeps a revision.",
+    params(("id" = Uuid, Path, description = "The need's id")),
+    responses(
+        (status = 200, description = "The need as it now is", body = NeedBody),
+        (status = 409, description = "The need is closed or expired"),
+    ),
+    security(("bearer" = []))
+)]
 #[patch("/needs/{id}")]
 async fn edit(
     req: HttpRequest,
@@ -178,7 +246,8 @@ async fn edit(
     Ok(HttpResponse::Ok().json(NeedBody::from(need)))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = NeedRevision)]
 struct RevisionBody {
     id: Uuid,
     /// The need's revision this snapshot shows (0: as first posted).
@@ -191,6 +260,13 @@ struct RevisionBody {
     snapshot: serde_json::Value,
 }
 
+#[utoipa::path(
+    tag = "needs",
+    summary = "Earlier versions of a need, newest first · 需求修订记录",
+    params(("id" = Uuid, Path, description = "The need's id"), PageQuery),
+    responses((status = 200, description = "One page of snapshots", body = Page<RevisionBody>)),
+    security(("bearer" = []))
+)]
 #[get("/needs/{id}/revisions")]
 async fn revisions(
     state: web::Data<AppState>,
@@ -215,6 +291,13 @@ async fn revisions(
     Ok(HttpResponse::Ok().json(page))
 }
 
+#[utoipa::path(
+    tag = "needs",
+    summary = "Close a need · 关闭需求",
+    params(("id" = Uuid, Path, description = "The need's id")),
+    responses((status = 204, description = "Closed")),
+    security(("bearer" = []))
+)]
 #[post("/needs/{id}/close")]
 async fn close(
     req: HttpRequest,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use peitao_auth::policy::Action;
 use peitao_persistence::notifications;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -12,7 +13,12 @@ use crate::api::page::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 
-#[derive(Debug, Serialize)]
+#[derive(OpenApi)]
+#[openapi(paths(list, mark_read, mark_all_read))]
+pub struct ApiDoc;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Notification)]
 struct NotificationBody {
     id: Uuid,
     kind: String,
@@ -23,6 +29,13 @@ struct NotificationBody {
     created_at: DateTime<Utc>,
 }
 
+#[utoipa::path(
+    tag = "notifications",
+    summary = "The caller's in-app notifications, newest first · 站内通知",
+    params(PageQuery),
+    responses((status = 200, description = "One page", body = Page<NotificationBody>)),
+    security(("bearer" = []))
+)]
 #[get("/notifications")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -49,11 +62,20 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct IdPath {
+    /// The notification's id.
     id: Uuid,
 }
 
+#[utoipa::path(
+    tag = "notifications",
+    summary = "Mark one notification read · 标为已读",
+    params(IdPath),
+    responses((status = 204, description = "Marked read")),
+    security(("bearer" = []))
+)]
 #[post("/notifications/{id}/read")]
 pub async fn mark_read(
     state: web::Data<AppState>,
@@ -68,6 +90,19 @@ pub async fn mark_read(
     }
 }
 
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct MarkedRead {
+    /// Notifications that were unread until now.
+    marked_read: u64,
+}
+
+#[utoipa::path(
+    tag = "notifications",
+    summary = "Mark every notification read · 全部标为已读",
+    responses((status = 200, description = "How many were marked", body = MarkedRead)),
+    security(("bearer" = []))
+)]
 #[post("/notifications/read-all")]
 pub async fn mark_all_read(
     state: web::Data<AppState>,

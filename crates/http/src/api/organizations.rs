@@ -9,9 +9,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use peitao_domain::RegionCode;
 use peitao_persistence::entities::{organization, organization_certification, plant};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::accounts::origin;
+use super::page::Page;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, Text};
@@ -30,22 +32,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(reinstate);
 }
 
+#[derive(OpenApi)]
+#[openapi(paths(
+    directory,
+    profile,
+    update,
+    replace_certifications,
+    plants,
+    add_plant,
+    remove_plant,
+    verify,
+    suspend,
+    reinstate
+))]
+pub struct ApiDoc;
+
 /// The region's own name (渝北区), if the code is in the reference data.
 fn region_name(state: &AppState, code: &str) -> Option<String> {
     let code = RegionCode::parse(code).ok()?;
     state.reference.region(&code).map(|r| r.name.clone())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 struct HeldBrief {
     code: String,
     expires_on: NaiveDate,
 }
 
 /// A directory entry: who and where, never contacts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct DirectoryItem {
     id: Uuid,
+    /// `supplier` or `oem`.
     kind: String,
     name: String,
     name_en: Option<String>,
@@ -57,6 +75,13 @@ struct DirectoryItem {
 }
 
 /// The public directory; no login needed. Suspended organizations are never listed.
+#[utoipa::path(
+    tag = "organizations",
+    summary = "The public directory of organizations · 企业名录",
+    description = "No login needed. Suspended organizations are never listed; contacts never shown.",
+    params(DirectoryQuery),
+    responses((status = 200, description = "One page of the directory", body = Page<DirectoryItem>))
+)]
 #[get("/organizations")]
 pub async fn directory(
     state: web::Data<AppState>,
@@ -83,7 +108,8 @@ pub async fn directory(
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HeldCertification)]
 struct HeldBody {
     code: String,
     certificate_no: Option<String>,
@@ -100,7 +126,8 @@ fn held_body(c: organization_certification::Model, today: NaiveDate) -> HeldBody
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Plant)]
 struct PlantBody {
     id: Uuid,
     name: String,
@@ -121,7 +148,8 @@ fn plant_body(state: &AppState, p: plant::Model) -> PlantBody {
 
 /// A profile. Keys the viewer may not see are left out (not sent as null): `contact_email` and
 /// `contact_phone` for anyone but members and staff, `suspension_reason` likewise.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Profile)]
 struct ProfileBody {
     id: Uuid,
     kind: String,
@@ -139,11 +167,17 @@ struct ProfileBody {
     verified: bool,
     verified_at: Option<DateTime<Utc>>,
     suspended: bool,
+    /// Members and staff only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     suspension_reason: Option<Option<String>>,
+    /// Members, staff, and a party with mutual interest only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     contact_email: Option<Option<String>>,
+    /// As `contact_email`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     contact_phone: Option<Option<String>>,
     certifications: Vec<HeldBody>,
     /// An automaker's plants; always empty for a supplier.
@@ -186,12 +220,96 @@ fn profile_body(state: &AppState, p: Profile) -> ProfileBody {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// `PATCH /organizations/{id}`: the fields that change (`null` clears an optional one).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ProfileChanges {
+    name: Option<String>,
+    name_en: Option<String>,
+    /// A 6-digit region code; cannot be cleared.
+    region_code: Option<String>,
+    address: Option<String>,
+    description: Option<String>,
+    description_en: Option<String>,
+    contact_email: Option<String>,
+    contact_phone: Option<String>,
+    website: Option<String>,
+    /// A size band (`small`, `medium`, `large` ...).
+    size: Option<String>,
+    founded_year: Option<i32>,
+}
+
+/// One held certification, as sent.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct HeldInput {
+    /// A code from GET /api/v1/certifications.
+    code: String,
+    certificate_no: Option<String>,
+    expires_on: NaiveDate,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct NewPlantInput {
+    name: String,
+    name_en: Option<String>,
+    /// A 6-digit region code.
+    region_code: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ReasonInput {
+    /// Line breaks and tabs are fine; other control characters are refused.
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        max_length = 1000
+    )]
+    reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct OptionalReasonInput {
+    #[schema(
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        max_length = 1000
+    )]
+    reason: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct PlantList {
+    items: Vec<PlantBody>,
+    /// Always null: the list comes whole.
+    next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct OrgPath {
+    /// The organization's id.
     id: Uuid,
 }
 
 /// The profile; no login needed. An invalid or expired token is read as anonymous.
+#[utoipa::path(
+    tag = "organizations",
+    summary = "An organization's profile · 企业资料",
+    description = "Contacts (`contact_email`, `contact_phone`) only for its members, staff, or a party \
+with mutual interest; `suspension_reason` only for members and staff. Keys a viewer may not see are \
+left out. A bad or expired token is read as anonymous.",
+    params(OrgPath),
+    responses((status = 200, description = "The profile", body = ProfileBody)),
+    security((), ("bearer" = []))
+)]
 #[get("/organizations/{id}")]
 pub async fn profile(
     state: web::Data<AppState>,
@@ -208,6 +326,15 @@ pub async fn profile(
 }
 
 /// Members (and staff) change the profile; the answer is the profile as they now see it.
+#[utoipa::path(
+    tag = "organizations",
+    summary = "Members change the profile · 修改企业资料",
+    description = "Only the fields sent change; `null` clears an optional one. Unknown fields are refused.",
+    params(OrgPath),
+    request_body = ProfileChanges,
+    responses((status = 200, description = "The profile as the caller now sees it", body = ProfileBody)),
+    security(("bearer" = []))
+)]
 #[patch("/organizations/{id}")]
 pub async fn update(
     req: HttpRequest,
@@ -223,6 +350,14 @@ pub async fn update(
 }
 
 /// Replaces the held certifications; answers the new set, each with `expired`.
+#[utoipa::path(
+    tag = "organizations",
+    summary = "Replace the held certifications · 更新资质",
+    params(OrgPath),
+    request_body = Vec<HeldInput>,
+    responses((status = 200, description = "The new set, each with `expired`", body = [HeldBody])),
+    security(("bearer" = []))
+)]
 #[put("/organizations/{id}/certifications")]
 pub async fn replace_certifications(
     req: HttpRequest,
@@ -240,6 +375,13 @@ pub async fn replace_certifications(
 }
 
 /// An automaker's plants (public, like the profile); empty for a supplier.
+#[utoipa::path(
+    tag = "organizations",
+    summary = "An automaker's plants · 主机厂工厂",
+    params(OrgPath),
+    responses((status = 200, description = "Every plant (empty for a supplier)", body = PlantList)),
+    security((), ("bearer" = []))
+)]
 #[get("/organizations/{id}/plants")]
 pub async fn plants(
     state: web::Data<AppState>,
@@ -252,6 +394,14 @@ pub async fn plants(
 }
 
 /// 201 with the plant and its address in `Location`.
+#[utoipa::path(
+    tag = "organizations",
+    summary = "Add a plant · 添加工厂",
+    params(OrgPath),
+    request_body = NewPlantInput,
+    responses((status = 201, description = "The plant; its address in `Location`", body = PlantBody)),
+    security(("bearer" = []))
+)]
 #[post("/organizations/{id}/plants")]
 pub async fn add_plant(
     req: HttpRequest,
@@ -267,12 +417,22 @@ pub async fn add_plant(
         .json(plant_body(&state, plant)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct PlantPath {
+    /// The organization's id.
     id: Uuid,
+    /// The plant's id.
     plant_id: Uuid,
 }
 
+#[utoipa::path(
+    tag = "organizations",
+    summary = "Remove a plant · 删除工厂",
+    params(PlantPath),
+    responses((status = 204, description = "Removed")),
+    security(("bearer" = []))
+)]
 #[delete("/organizations/{id}/plants/{plant_id}")]
 pub async fn remove_plant(
     req: HttpRequest,
@@ -285,6 +445,13 @@ pub async fn remove_plant(
 }
 
 /// Staff: the verified badge. 204, also when it was verified already.
+#[utoipa::path(
+    tag = "organizations",
+    summary = "Staff: give the verified badge · 核验企业",
+    params(OrgPath),
+    responses((status = 204, description = "Verified (also when it already was)")),
+    security(("bearer" = []))
+)]
 #[post("/organizations/{id}/verify")]
 pub async fn verify(
     req: HttpRequest,
@@ -297,6 +464,14 @@ pub async fn verify(
 }
 
 /// Staff: suspend with a reason. 204, also when it was suspended already.
+#[utoipa::path(
+    tag = "organizations",
+    summary = "Staff: suspend with a reason · 停用企业",
+    params(OrgPath),
+    request_body = ReasonInput,
+    responses((status = 204, description = "Suspended (also when it already was)")),
+    security(("bearer" = []))
+)]
 #[post("/organizations/{id}/suspend")]
 pub async fn suspend(
     req: HttpRequest,
@@ -310,6 +485,15 @@ pub async fn suspend(
 }
 
 /// Staff: lift a suspension; the body `{reason?}` may be left out. 204, also when not suspended.
+#[utoipa::path(
+    tag = "organizations",
+    summary = "Staff: lift a suspension · 恢复企业",
+    description = "The body `{reason?}` may be left out.",
+    params(OrgPath),
+    request_body = Option<OptionalReasonInput>,
+    responses((status = 204, description = "Reinstated (also when it was not suspended)")),
+    security(("bearer" = []))
+)]
 #[post("/organizations/{id}/reinstate")]
 pub async fn reinstate(
     req: HttpRequest,

@@ -8,9 +8,16 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, FieldError, Text};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Page size, 1 to 100 (empty or absent: 20).
+    #[param(pattern = "^(|[1-9][0-9]?|100)$")]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub cursor: Option<String>,
 }
 
@@ -68,9 +75,11 @@ fn field(name: &str, zh: &'static str, en: &'static str) -> ApiError {
     }])
 }
 
-#[derive(Debug, Serialize)]
+/// One page of a list; ask for the next with `?cursor=<next_cursor>`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Null on the last page.
     pub next_cursor: Option<String>,
 }
 

@@ -5,9 +5,14 @@ use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{HttpResponse, get, web};
 use peitao_domain::{CategoryCode, RegionCode, RegionLevel};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(paths(categories, regions, zones, certifications))]
+pub struct ApiDoc;
 
 fn cached(body: &impl Serialize) -> HttpResponse {
     HttpResponse::Ok()
@@ -18,7 +23,8 @@ fn cached(body: &impl Serialize) -> HttpResponse {
         .json(body)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Category)]
 struct CategoryBody<'a> {
     code: &'a str,
     parent: Option<&'a str>,
@@ -27,6 +33,11 @@ struct CategoryBody<'a> {
 }
 
 /// The whole category tree, parents before children.
+#[utoipa::path(
+    tag = "reference",
+    summary = "The category tree · 品类目录",
+    responses((status = 200, description = "Every category, parents before children", body = [CategoryBody]))
+)]
 #[get("/categories")]
 pub async fn categories(state: web::Data<AppState>) -> HttpResponse {
     let items: Vec<_> = state
@@ -43,15 +54,34 @@ pub async fn categories(state: web::Data<AppState>) -> HttpResponse {
     cached(&items)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RegionQuery {
+    /// A region's 6-digit code; leave out for the provinces.
+    #[param(
+        example = "500000",
+        pattern = "^\\s*((1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4})?\\s*$"
+    )]
     parent: Option<String>,
 }
 
-#[derive(Serialize)]
+/// How far down the hierarchy a region is.
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+#[schema(as = RegionLevel)]
+enum RegionLevelSchema {
+    Province,
+    City,
+    District,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = Region)]
 struct RegionBody<'a> {
     code: &'a str,
     parent: Option<&'a str>,
+    #[schema(value_type = RegionLevelSchema)]
     level: RegionLevel,
     name: &'a str,
     lat: f64,
@@ -59,6 +89,15 @@ struct RegionBody<'a> {
 }
 
 /// Children of `parent`, or the provinces when no parent is given (a cascading picker's steps).
+#[utoipa::path(
+    tag = "reference",
+    summary = "Regions, one level at a time · 行政区划",
+    params(RegionQuery),
+    responses(
+        (status = 200, description = "The children of `parent`, or the provinces", body = [RegionBody]),
+        (status = 404, description = "`parent` is a well-formed code of no known region"),
+    )
+)]
 #[get("/regions")]
 pub async fn regions(
     state: web::Data<AppState>,
@@ -96,7 +135,8 @@ pub async fn regions(
     Ok(cached(&items))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Zone)]
 struct ZoneBody<'a> {
     code: &'a str,
     name_zh: &'a str,
@@ -104,6 +144,11 @@ struct ZoneBody<'a> {
     members: Vec<&'a str>,
 }
 
+#[utoipa::path(
+    tag = "reference",
+    summary = "Industrial zones · 产业区域",
+    responses((status = 200, description = "Every zone with its member regions", body = [ZoneBody]))
+)]
 #[get("/zones")]
 pub async fn zones(state: web::Data<AppState>) -> HttpResponse {
     let items: Vec<_> = state
@@ -120,7 +165,8 @@ pub async fn zones(state: web::Data<AppState>) -> HttpResponse {
     cached(&items)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Certification)]
 struct CertificationBody<'a> {
     code: &'a str,
     name_zh: &'a str,
@@ -128,6 +174,11 @@ struct CertificationBody<'a> {
     kind: &'a str,
 }
 
+#[utoipa::path(
+    tag = "reference",
+    summary = "Certifications · 资质目录",
+    responses((status = 200, description = "Every certification the platform knows", body = [CertificationBody]))
+)]
 #[get("/certifications")]
 pub async fn certifications(state: web::Data<AppState>) -> HttpResponse {
     let items: Vec<_> = state

@@ -6,6 +6,7 @@ use peitao_auth::policy::Action;
 use peitao_persistence::audit::{self, AuditFilter};
 use peitao_persistence::outbox;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -13,17 +14,39 @@ use crate::api::page::{Page, PageQuery};
 use crate::auth::RequireStaff;
 use crate::error::{ApiError, FieldError, Text};
 
-#[derive(Debug, Deserialize)]
+#[derive(OpenApi)]
+#[openapi(paths(audit_log, dead_mail, retry_mail))]
+pub struct ApiDoc;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// A user id: entries by that user (empty: not given).
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     actor: Option<String>,
+    /// An entity kind (`organization`, `need`, `match` ...).
     entity: Option<String>,
+    /// One entity's id.
     entity_id: Option<String>,
+    /// Entries at or after this time, RFC 3339 (empty: not given).
+    #[param(
+        pattern = "^(|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))$"
+    )]
     since: Option<String>,
+    /// Page size, 1 to 100 (empty or absent: 20).
+    #[param(pattern = "^(|[1-9][0-9]?|100)$")]
     limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuditEntry)]
 struct AuditBody {
     id: Uuid,
     at: DateTime<Utc>,
@@ -32,6 +55,7 @@ struct AuditBody {
     action: String,
     entity: String,
     entity_id: Option<String>,
+    /// What changed: `{before, after, ...}`.
     summary: serde_json::Value,
     ip: Option<String>,
 }
@@ -44,6 +68,13 @@ fn bad(field: &str, zh: &'static str, en: &'static str) -> ApiError {
     }])
 }
 
+#[utoipa::path(
+    tag = "staff",
+    summary = "Staff: the audit log, newest first · 审计日志",
+    params(AuditQuery),
+    responses((status = 200, description = "One page of entries", body = Page<AuditBody>)),
+    security(("bearer" = []))
+)]
 #[get("/audit")]
 pub async fn audit_log(
     state: web::Data<AppState>,
@@ -105,7 +136,8 @@ pub async fn audit_log(
     Ok(HttpResponse::Ok().json(page))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = DeadMail)]
 struct DeadMailBody {
     id: Uuid,
     kind: String,
@@ -116,6 +148,20 @@ struct DeadMailBody {
     created_at: DateTime<Utc>,
 }
 
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct DeadMailList {
+    items: Vec<DeadMailBody>,
+    /// Always null.
+    next_cursor: Option<String>,
+}
+
+#[utoipa::path(
+    tag = "staff",
+    summary = "Staff: mail that could not be delivered · 退信",
+    responses((status = 200, description = "Up to 100 dead mails, newest first", body = DeadMailList)),
+    security(("bearer" = []))
+)]
 #[get("/mail/dead")]
 pub async fn dead_mail(
     state: web::Data<AppState>,
@@ -138,11 +184,20 @@ pub async fn dead_mail(
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null})))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct IdPath {
+    /// The mail's id.
     id: Uuid,
 }
 
+#[utoipa::path(
+    tag = "staff",
+    summary = "Staff: send a dead mail again · 重发退信",
+    params(IdPath),
+    responses((status = 202, description = "Queued again")),
+    security(("bearer" = []))
+)]
 #[post("/mail/{id}/retry")]
 pub async fn retry_mail(
     state: web::Data<AppState>,

@@ -89,21 +89,28 @@ async fn limit_by_email(
 }
 
 /// What registration receives (api.md).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct Registration {
     pub email: String,
     pub password: String,
     pub display_name: String,
+    /// `supplier` or `oem`.
+    #[schema(example = "supplier")]
     pub role: String,
     pub organization: RegistrationOrganization,
+    /// `zh-CN` (the default) or `en`.
     #[serde(default)]
     pub locale: Option<String>,
 }
 
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct RegistrationOrganization {
     pub name: String,
+    /// The 18-character unified social credit code (统一社会信用代码).
+    #[schema(example = "91500000MA5U7J8X1K")]
     pub credit_code: String,
+    /// A 6-digit region code.
+    #[schema(example = "500112")]
     pub region_code: String,
 }
 
@@ -337,11 +344,14 @@ pub async fn resend_verification(
 }
 
 /// The token pair a login or refresh returns.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
     pub token_type: &'static str,
+    /// Seconds the access token is good for.
     pub expires_in: u64,
 }
 
@@ -754,7 +764,7 @@ async fn tell_password_changed(
 }
 
 /// What a password change receives (`POST /api/v1/me/password`, the account page's form).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
     #[serde(default)]
     pub current_password: String,
@@ -924,11 +934,16 @@ pub async fn end_sessions(
 }
 
 /// Changes to one's own account (PATCH /api/v1/me).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeChanges {
+    #[schema(pattern = "\\S", max_length = 100)]
     pub display_name: Option<String>,
+    /// `zh-CN` or `en`.
+    #[schema(pattern = "^(zh-CN|en)$")]
     pub locale: Option<String>,
+    /// `instant`, `daily` or `off`.
+    #[schema(pattern = "^(instant|daily|off)$")]
     pub email_frequency: Option<String>,
 }
 

@@ -47,7 +47,7 @@ const Q_MAX: usize = 100;
 
 /// What `POST /api/v1/capabilities` receives (api.md). Every field defaults, so a body missing
 /// several of them gets one 422 naming each; numbers are read by hand for the same reason.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCapability {
     #[serde(default)]
@@ -60,13 +60,17 @@ pub struct NewCapability {
     pub products: Option<Vec<String>>,
     #[serde(default)]
     pub processes: Option<Vec<String>>,
+    /// A whole number (a numeric string is read too).
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     pub annual_capacity: Option<Value>,
     #[serde(default)]
     pub unit: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     pub min_order_qty: Option<Value>,
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     pub lead_time_days: Option<Value>,
     #[serde(default)]
     pub served_region_codes: Option<Vec<String>>,
@@ -77,7 +81,7 @@ pub struct NewCapability {
 
 /// What `PATCH /api/v1/capabilities/{id}` receives: absent fields stay as they are; `null`
 /// clears an optional one (`annual_capacity`, `unit`, `min_order_qty`, `lead_time_days`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CapabilityChanges {
     pub category_code: Option<String>,
@@ -86,12 +90,16 @@ pub struct CapabilityChanges {
     pub products: Option<Vec<String>>,
     pub processes: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
     pub annual_capacity: Option<Value>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub unit: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
     pub min_order_qty: Option<Value>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
     pub lead_time_days: Option<Value>,
     pub served_region_codes: Option<Vec<String>>,
     /// `draft` or `published`.
@@ -415,17 +423,39 @@ pub async fn archive(
 }
 
 /// `GET /api/v1/capabilities` query parameters (all optional).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// An organization id: its capabilities only (empty: not given).
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub organization: Option<String>,
+    /// A category code (its subcategories count too).
+    #[param(pattern = "^(|[A-Za-z0-9_-]{1,24}(\\.[A-Za-z0-9_-]{1,24}){0,5})$")]
     pub category: Option<String>,
+    /// A 6-digit region code served.
+    #[param(pattern = "^(|(1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4})$")]
     pub region: Option<String>,
+    /// A zone code.
     pub zone: Option<String>,
+    /// A certification code the supplier holds.
     pub certification: Option<String>,
+    /// `true`: verified suppliers only.
+    #[param(pattern = "^(|true|false)$")]
     pub verified: Option<String>,
+    /// `published` (default); members and staff may ask for `draft` or `archived`.
+    #[param(pattern = "^(|draft|published|archived)$")]
     pub status: Option<String>,
+    /// Search words (Chinese or English); results come ranked.
     pub q: Option<String>,
+    /// Page size, 1 to 100 (empty or absent: 20).
+    #[param(pattern = "^(|[1-9][0-9]?|100)$")]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page (an id; with `q`, a 48-hex ranking position).
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{48})$"
+    )]
     pub cursor: Option<String>,
 }
 

@@ -211,15 +211,18 @@ pub async fn get(state: &AppState, caller: &AuthUser, id: Uuid) -> Result<EventV
 }
 
 /// What staff send to invite: `{by, organization_ids?}`.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct InviteRequest {
+    /// `category`, `zone`, `matches` or `organizations`.
+    #[schema(pattern = "^(category|zone|matches|organizations)$")]
     pub by: String,
+    /// With `by: organizations`.
     #[serde(default)]
     pub organization_ids: Vec<Uuid>,
 }
 
 /// How many organizations an invitation round reached.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Invited {
     /// Organizations invited now (those invited before are not invited twice).
     pub invited: usize,

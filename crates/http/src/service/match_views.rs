@@ -19,7 +19,8 @@ const TTL: Duration = Duration::from_secs(5);
 const CAPACITY: usize = 4_096;
 
 /// The other side of a match, as much as a list shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = MatchedSupplier)]
 pub struct PartyRef {
     pub id: Uuid,
     pub name: String,
@@ -28,7 +29,8 @@ pub struct PartyRef {
 }
 
 /// The capability a need was matched with.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = MatchedCapability)]
 pub struct CapabilityRef {
     pub id: Uuid,
     pub title: String,
@@ -36,7 +38,8 @@ pub struct CapabilityRef {
 }
 
 /// One match of a need.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = NeedMatch)]
 pub struct SupplierMatch {
     pub id: Uuid,
     /// Place in the need's current ranking; null once it fell out of the top K.

@@ -125,7 +125,7 @@ pub async fn invite(
 }
 
 /// What an invitee sends to join.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct Acceptance {
     pub token: String,
     pub display_name: String,

@@ -53,57 +53,80 @@ pub struct NeedView {
 
 /// `POST /needs` (api.md), plus an optional `plant_id` naming one of the OEM's own plants.
 /// Volumes and prices may come as JSON numbers or strings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNeed {
     pub category_code: String,
     pub title: String,
     pub description: String,
+    /// A 6-digit region code; may be left out when `plant_id` is given.
     #[serde(default)]
     pub delivery_region_code: Option<String>,
+    /// One of the organization's plants.
     #[serde(default)]
+    #[schema(value_type = Option<Uuid>)]
     pub plant_id: Option<String>,
+    /// A whole number (a numeric string is read too).
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     pub annual_volume: Option<Value>,
     #[serde(default)]
     pub unit: Option<String>,
+    /// Start of production.
     #[serde(default)]
+    #[schema(value_type = Option<chrono::NaiveDate>)]
     pub sop_date: Option<String>,
+    /// Answers wanted by this day.
     #[serde(default)]
+    #[schema(value_type = Option<chrono::NaiveDate>)]
     pub respond_by: Option<String>,
+    /// Certification codes suppliers must hold.
     #[serde(default)]
     pub required_certifications: Option<Vec<String>>,
+    /// A decimal amount (number or string); shown to the owner and staff only.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub target_price: Option<Value>,
 }
 
 /// `PATCH /needs/{id}`: only the fields sent change; `null` clears an optional field. Naming a
 /// plant makes its region the delivery region, unless `delivery_region_code` is sent too (then
 /// the two must agree); to deliver elsewhere than the plant, send `plant_id: null`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NeedChanges {
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>)]
     pub category_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>)]
     pub delivery_region_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<Uuid>)]
     pub plant_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<i64>)]
     pub annual_volume: Option<Option<Value>>,
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>)]
     pub unit: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<chrono::NaiveDate>)]
     pub sop_date: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<chrono::NaiveDate>)]
     pub respond_by: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub required_certifications: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>)]
     pub target_price: Option<Option<Value>>,
 }
 
@@ -115,14 +138,28 @@ fn sent<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 /// The directory's filters (api.md: `GET /needs?organization=&category=&region=&zone=&certification=&status=&q=`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NeedQuery {
+    /// An organization id: its needs only (empty: not given).
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub organization: Option<String>,
+    /// A category code (its subcategories count too).
+    #[param(pattern = "^(|[A-Za-z0-9_-]{1,24}(\\.[A-Za-z0-9_-]{1,24}){0,5})$")]
     pub category: Option<String>,
+    /// A 6-digit delivery region code (regions under it count too).
+    #[param(pattern = "^(|(1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4})$")]
     pub region: Option<String>,
+    /// A zone code.
     pub zone: Option<String>,
+    /// A required certification code.
     pub certification: Option<String>,
+    /// `open` (default), `closed` or `expired`.
+    #[param(pattern = "^(|open|closed|expired)$")]
     pub status: Option<String>,
+    /// Search words (Chinese or English); results come ranked.
     pub q: Option<String>,
 }
 

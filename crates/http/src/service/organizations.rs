@@ -95,16 +95,34 @@ fn may_see_contact(
 // --- the directory ---------------------------------------------------------------------------
 
 /// The directory's query string (api.md); every parameter is optional.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DirectoryQuery {
+    /// `supplier` or `oem`.
+    #[param(pattern = "^(|supplier|oem)$")]
     pub kind: Option<String>,
+    /// A category code (its subcategories count too).
+    #[param(pattern = "^(|[A-Za-z0-9_-]{1,24}(\\.[A-Za-z0-9_-]{1,24}){0,5})$")]
     pub category: Option<String>,
+    /// A 6-digit region code (regions under it count too).
+    #[param(pattern = "^(|(1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4})$")]
     pub region: Option<String>,
+    /// A zone code.
     pub zone: Option<String>,
+    /// A certification code held unexpired.
     pub certification: Option<String>,
+    /// `true` or `false`.
+    #[param(pattern = "^(|true|false)$")]
     pub verified: Option<String>,
+    /// Search words (Chinese or English).
     pub q: Option<String>,
+    /// Page size, 1 to 100 (empty or absent: 20).
+    #[param(pattern = "^(|[1-9][0-9]?|100)$")]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page (an id; with `q`, a 48-hex ranking position).
+    #[param(
+        pattern = "^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{48})$"
+    )]
     pub cursor: Option<String>,
 }
 
