@@ -432,6 +432,28 @@ mod tests {
         all
     }
 
+    /// The first `pages` pages of `n` agree with scoring everything (odd ids only if asked).
+    fn pages_agree(
+        index: &SearchIndex,
+        query: &[String],
+        n: usize,
+        odd_only: bool,
+        pages: usize,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let keep = |id: Uuid| !odd_only || id.as_u128() % 2 == 1;
+        let mut after = None;
+        for _ in 0..pages {
+            let got = index.top(query, after, n, Some(&keep));
+            let want = brute_force(index, query, after, n, &keep);
+            proptest::prop_assert_eq!(&got, &want);
+            after = got.last().copied();
+            if after.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     proptest::proptest! {
         #[test]
         fn top_agrees_with_scoring_everything(
@@ -450,17 +472,7 @@ mod tests {
                 index.upsert(id(*n), title.iter().map(|w| WORDS[*w]), body.iter().map(|w| WORDS[*w]));
             }
             let query: Vec<String> = query.iter().map(|w| WORDS[*w].to_owned()).collect();
-            let keep = |id: Uuid| !odd_only || id.as_u128() % 2 == 1;
-            let mut after = None;
-            for _ in 0..=page {
-                let got = index.top(&query, after, n, Some(&keep));
-                let want = brute_force(&index, &query, after, n, &keep);
-                proptest::prop_assert_eq!(&got, &want);
-                after = got.last().copied();
-                if after.is_none() {
-                    break;
-                }
-            }
+            pages_agree(&index, &query, n, odd_only, page + 1)?;
         }
     }
 
@@ -510,17 +522,7 @@ mod tests {
                 index.compact();
             }
             let query: Vec<String> = query.iter().map(|w| WORDS[*w].to_owned()).collect();
-            let keep = |id: Uuid| !odd_only || id.as_u128() % 2 == 1;
-            let mut after = None;
-            for _ in 0..3 {
-                let got = index.top(&query, after, n, Some(&keep));
-                let want = brute_force(&index, &query, after, n, &keep);
-                proptest::prop_assert_eq!(&got, &want);
-                after = got.last().copied();
-                if after.is_none() {
-                    break;
-                }
-            }
+            pages_agree(&index, &query, n, odd_only, 3)?;
         }
     }
 }
