@@ -246,20 +246,10 @@ pub struct S3Settings {
     pub max_retries: usize,
 }
 
-/// Never prints the secret.
+/// As the store's configuration prints it: never the secret.
 impl std::fmt::Debug for S3Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Settings")
-            .field("endpoint", &self.endpoint)
-            .field("bucket", &self.bucket)
-            .field("region", &self.region)
-            .field("prefix", &self.prefix)
-            .field("path_style", &self.path_style)
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"<redacted>")
-            .field("timeout_secs", &self.timeout_secs)
-            .field("max_retries", &self.max_retries)
-            .finish()
+        std::fmt::Debug::fmt(&self.config(), f)
     }
 }
 

@@ -436,22 +436,25 @@ pub async fn change_password(
             page(&visit, &me, status, &settings, refused, Vec::new()).await
         }
         Err(ApiError::RateLimited { retry_after_secs }) => {
-            let notice = Notice::new("error", visit.wait(retry_after_secs));
-            let status = StatusCode::TOO_MANY_REQUESTS;
-            let mut res = page(
-                &visit,
-                &me,
-                status,
-                &settings,
-                Refused::Nothing,
-                vec![notice],
-            )
-            .await;
-            super::retry_after(&mut res, retry_after_secs);
-            res
+            too_many_tries(&visit, &me, &settings, retry_after_secs).await
         }
         Err(err) => visit.error(&err),
     }
+}
+
+/// The account page again with a "wait" notice and `Retry-After`: the password was asked for
+/// too often (it counts towards the login lock).
+async fn too_many_tries(
+    visit: &Visit<'_>,
+    me: &WebUser,
+    settings: &SettingsForm,
+    retry_after_secs: u64,
+) -> HttpResponse {
+    let notice = Notice::new("error", visit.wait(retry_after_secs));
+    let status = StatusCode::TOO_MANY_REQUESTS;
+    let mut res = page(visit, me, status, settings, Refused::Nothing, vec![notice]).await;
+    super::retry_after(&mut res, retry_after_secs);
+    res
 }
 
 /// POST /account/sessions — ends the chosen logins (browsers by session id, API logins by
@@ -492,19 +495,7 @@ pub async fn end_sessions(
             page(&visit, &me, status, &settings, refused, Vec::new()).await
         }
         Err(ApiError::RateLimited { retry_after_secs }) => {
-            let notice = Notice::new("error", visit.wait(retry_after_secs));
-            let status = StatusCode::TOO_MANY_REQUESTS;
-            let mut res = page(
-                &visit,
-                &me,
-                status,
-                &settings,
-                Refused::Nothing,
-                vec![notice],
-            )
-            .await;
-            super::retry_after(&mut res, retry_after_secs);
-            res
+            too_many_tries(&visit, &me, &settings, retry_after_secs).await
         }
         Err(err) => visit.error(&err),
     }
