@@ -687,7 +687,16 @@ async fn the_list_filters_by_category_region_zone_certification_verification_and
         (&format!("?organization={org_wh}"), &mcu_only[..]),
     ] {
         assert_eq!(titles(&app, query, None).await, expected, "{query}");
+        // The same filters on a search that both capabilities answer (电芯 or mcu): a search
+        // answers its filters in memory (the matching index), a plain listing in SQL.
+        if !query.contains("q=") && !query.is_empty() {
+            let searched = format!("{query}&q=%E7%94%B5%E8%8A%AF%20mcu");
+            assert_eq!(titles(&app, &searched, None).await, expected, "{searched}");
+        }
     }
+    let mut both = titles(&app, "?q=%E7%94%B5%E8%8A%AF%20mcu", None).await;
+    both.sort();
+    assert_eq!(both, ["方形电芯", "车规级 MCU"]);
 
     // Bad filters: one 422 naming each parameter.
     let (status, problem) = call(

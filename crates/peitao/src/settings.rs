@@ -147,6 +147,7 @@ pub struct AuthSettings {
     pub login_max_failures: u32,
     pub login_window_minutes: u32,
     pub ip_max_requests: u32,
+    pub hashing_threads: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -93,6 +93,7 @@ fn state_with(
     matcher: Matcher,
     search: Search,
 ) -> anyhow::Result<AppState> {
+    password::limit_hashing(settings.auth.hashing_threads);
     let keys = KeySet::new(
         &settings.auth.jwt_secret,
         &settings.auth.jwt_previous_secrets,

@@ -6,6 +6,6 @@ pub mod pair;
 pub mod score;
 pub mod text;
 
-pub use index::{IndexError, MatchIndex, Ranked};
+pub use index::{IndexError, Listing, ListingFilter, MatchIndex, Ranked};
 pub use pair::{CapabilityProfile, NeedProfile, SupplierProfile, evaluate};
 pub use score::{Exclusion, Factors, Scored, ScoringRules, Weights};

@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use peitao_auth::policy::{self, Action};
 use peitao_domain::capability::{CapabilityInput, ValidCapability};
 use peitao_domain::ids::OrganizationId;
+use peitao_domain::matching::ListingFilter;
 use peitao_domain::search::Position;
 use peitao_domain::user::CapabilityStatus;
 use peitao_domain::{CategoryCode, Invalid, RegionCode};
@@ -649,6 +650,41 @@ fn filter(
     Ok((filter, limit, search))
 }
 
+/// The published listing's first ranked page with its filters answered by the matching index,
+/// which holds every published capability with its category and its supplier's region,
+/// verification, suspension and certifications: only the page's rows are then read. Not for
+/// drafts and archives (not in that index) nor one organization's listing (narrow: read first).
+fn shown_in_memory(
+    state: &AppState,
+    filter: &ListFilter,
+    search: &TextSearch,
+    want: usize,
+) -> Option<search::Shown> {
+    if filter.status != CapabilityStatus::Published || filter.organization.is_some() {
+        return None;
+    }
+    let listing = ListingFilter {
+        categories: filter.categories.as_deref(),
+        supplier_regions: filter.supplier_regions.as_deref(),
+        certification: filter
+            .certification
+            .as_ref()
+            .map(|(code, day)| (code.as_str(), *day)),
+        verified: filter.verified,
+    };
+    let hits = state.matcher.read(|index| {
+        let listing = index.listing(&listing);
+        state.search.top_shown(
+            Kind::Capabilities,
+            &search.terms,
+            search.after,
+            want,
+            &|id| listing.shows(id),
+        )
+    })?;
+    Some(search::Shown { hits, asked: want })
+}
+
 /// A page of capabilities, newest first (see the module's decisions for drafts and archives).
 ///
 /// # Errors
@@ -691,12 +727,14 @@ pub async fn list(
         return Ok(Page::from_rows(rows, limit, |l| l.capability.id, |l| l));
     };
     let want = usize::try_from(limit + 1).unwrap_or(usize::MAX);
+    let shown = shown_in_memory(state, &filter, &search, want);
     let rows = search::ranked(
         &state.search,
         Kind::Capabilities,
         &search.terms,
         search.after,
         want,
+        shown,
         |only, n| {
             let filter = ListFilter {
                 only,

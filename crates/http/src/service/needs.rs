@@ -544,6 +544,7 @@ pub async fn list(
         &search::query_terms(&text),
         after,
         usize::try_from(limit + 1).unwrap_or(usize::MAX),
+        None,
         |only, n| {
             let filter = NeedFilter {
                 only,

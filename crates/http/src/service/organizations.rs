@@ -173,6 +173,7 @@ pub async fn directory(
                 &search.terms,
                 search.after,
                 usize::try_from(limit + 1).unwrap_or(usize::MAX),
+                None,
                 |only, n| {
                     let filter = DirectoryFilter {
                         only,

@@ -23,6 +23,9 @@ const WALK_BUDGET: usize = 5_000;
 const CHUNK_MAX: usize = 2_000;
 /// The filters alone are read when they leave at most this many rows.
 const FILTER_FIRST_MAX: u64 = 20_000;
+/// Candidates an in-memory filter may turn down before the walk gives up on it: past this,
+/// the filter is narrow, and reading its rows first (or in chunks) is cheaper.
+const SHOWN_BUDGET: usize = 150_000;
 
 /// What is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,6 +229,41 @@ impl Search {
     }
 }
 
+impl Search {
+    /// Up to `n` of the best-ranked documents after `after` that `shows` passes, or `None` when
+    /// `shows` turned down more than [`SHOWN_BUDGET`] candidates on the way (a narrow filter).
+    pub fn top_shown(
+        &self,
+        kind: Kind,
+        query: &[String],
+        after: Option<Position>,
+        n: usize,
+        shows: &dyn Fn(Uuid) -> bool,
+    ) -> Option<Vec<Position>> {
+        let refused = std::cell::Cell::new(0usize);
+        let keep = |id: Uuid| {
+            if refused.get() > SHOWN_BUDGET {
+                return false;
+            }
+            let shown = shows(id);
+            if !shown {
+                refused.set(refused.get() + 1);
+            }
+            shown
+        };
+        let hits = self.top(kind, query, after, n, Some(&keep));
+        (refused.get() <= SHOWN_BUDGET).then_some(hits)
+    }
+}
+
+/// A first ranking already filtered in memory (see [`Search::top_shown`]), asked for `asked`
+/// documents: exact unless the memory is behind the database.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub hits: Vec<Position>,
+    pub asked: usize,
+}
+
 /// The terms a search text looks for; none (only stop words, numbers or punctuation) finds
 /// nothing.
 #[must_use]
@@ -237,19 +275,23 @@ pub fn query_terms(q: &str) -> Vec<String> {
 /// the ranking. `fetch(Some(ids), n)` reads the rows among `ids` that pass the filters;
 /// `fetch(None, n)` reads up to `n` rows passing them, whatever their text.
 ///
-/// The index is read at most twice: a short ranking first (enough when the filters pass most
-/// rows), then the rest of [`WALK_BUDGET`] in one pass, checked against the filters in chunks.
-/// When even that leaves the page short (a narrow filter such as one organization), the
-/// filters are read first and only their rows ranked.
+/// With `shown` (the filters answered in memory), its hits are read and, unless the database
+/// turned some down (the memory was behind), that is the answer. Otherwise the index is read
+/// at most twice: a short ranking first (enough when the filters pass most rows), then the
+/// rest of [`WALK_BUDGET`] in one pass, checked against the filters in chunks. When even that
+/// leaves the page short (a narrow filter such as one organization), the filters are read
+/// first and only their rows ranked.
 ///
 /// # Errors
 /// Database errors.
+#[allow(clippy::too_many_arguments)] // each is one part of the question; a struct would only rename them
 pub async fn ranked<R, F, Fut>(
     search: &Search,
     kind: Kind,
     query: &[String],
-    after: Option<Position>,
+    mut after: Option<Position>,
     want: usize,
+    shown: Option<Shown>,
     mut fetch: F,
     id_of: impl Fn(&R) -> Uuid,
 ) -> StoreResult<Vec<(Position, R)>>
@@ -258,6 +300,13 @@ where
     Fut: Future<Output = StoreResult<Vec<R>>>,
 {
     let mut out = Vec::with_capacity(want);
+    if let Some(Shown { hits, asked }) = shown {
+        check(&hits, &mut fetch, &id_of, want, &mut out).await?;
+        if out.len() == want || hits.len() < asked {
+            return Ok(out);
+        }
+        after = hits.last().copied().or(after);
+    }
     // Most searches carry no narrowing filter: a few spare candidates fill the page in one read.
     let first = (want + want / 4 + 4).min(CHUNK_MAX);
     let hits = search.top(kind, query, after, first, None);

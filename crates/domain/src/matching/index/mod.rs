@@ -3,9 +3,11 @@
 //! region through related categories only, skipping what cannot beat the K-th best.
 
 mod atlas;
+mod listing;
 mod search;
 mod supply;
 
+pub use listing::{Listing, ListingFilter};
 pub use supply::RegionSlots;
 
 use std::collections::HashMap;
