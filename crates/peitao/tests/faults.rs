@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,7 @@ use peitao_tests::mail::MailServer;
 use peitao_tests::token_in;
 use reqwest::Method;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -303,6 +305,30 @@ async fn outbox_of(db_url: &str, recipient: &str) -> Vec<(String, i64, bool)> {
         .collect()
 }
 
+/// Recipients of the mails a worker holds now: claimed, neither sent nor given back.
+async fn leased_now(db_url: &str) -> Vec<String> {
+    let db = peitao_persistence::Db::connect(db_url).await.unwrap();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let rows = db
+        .conn()
+        .query_all_raw(Statement::from_string(
+            db.conn().get_database_backend(),
+            format!(
+                "SELECT recipient FROM outbox WHERE status = 'pending' \
+                 AND lease_until_ms > {now_ms}"
+            ),
+        ))
+        .await
+        .unwrap();
+    db.close().await;
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "recipient").unwrap())
+        .collect()
+}
+
 /// Every outbox row's status, counted.
 async fn outbox_statuses(db_url: &str) -> BTreeMap<String, usize> {
     let db = peitao_persistence::Db::connect(db_url).await.unwrap();
@@ -337,23 +363,110 @@ fn received_by_recipient(smtp: &MailServer) -> BTreeMap<String, Vec<String>> {
     by
 }
 
+/// The SMTP relay's port, forwarding to the recording server behind it. It can stop listening
+/// (connections refused, open ones cut) and listen again on the same port, or stall: take what
+/// senders write and hold it, so their mails hang mid-conversation.
+struct SmtpSwitch {
+    port: u16,
+    target: u16,
+    accepting: Option<JoinHandle<()>>,
+    stalled: Arc<AtomicBool>,
+}
+
+impl SmtpSwitch {
+    async fn new(target: u16) -> SmtpSwitch {
+        let mut switch = SmtpSwitch {
+            port: 0,
+            target,
+            accepting: None,
+            stalled: Arc::new(AtomicBool::new(false)),
+        };
+        switch.on().await;
+        switch
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    async fn on(&mut self) {
+        assert!(self.accepting.is_none());
+        // tokio binds with SO_REUSEADDR, so the port is free again at once after `off`.
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        self.port = listener.local_addr().unwrap().port();
+        let (target, stalled) = (self.target, Arc::clone(&self.stalled));
+        self.accepting = Some(tokio::spawn(async move {
+            // Owned by this task: aborting it drops the set, which aborts every connection.
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    continue;
+                };
+                connections.spawn(forward(client, target, Arc::clone(&stalled)));
+                while connections.try_join_next().is_some() {}
+            }
+        }));
+    }
+
+    /// Stops listening and cuts every open connection (with whatever a stall held).
+    async fn off(&mut self) {
+        let task = self.accepting.take().unwrap();
+        task.abort();
+        let _ = task.await;
+    }
+
+    fn stall(&self, stalled: bool) {
+        self.stalled.store(stalled, Ordering::SeqCst);
+    }
+}
+
+/// Copies bytes both ways; while `stalled`, what the sender writes is held back.
+async fn forward(client: TcpStream, target: u16, stalled: Arc<AtomicBool>) {
+    let Ok(server) = TcpStream::connect(("127.0.0.1", target)).await else {
+        return;
+    };
+    let (mut from_client, mut to_client) = client.into_split();
+    let (mut from_server, mut to_server) = server.into_split();
+    let up = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n @ 1..) = from_client.read(&mut buf).await {
+            while stalled.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            if to_server.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+        let _ = to_server.shutdown().await;
+    };
+    let down = async {
+        let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
+        let _ = to_client.shutdown().await;
+    };
+    tokio::join!(up, down);
+}
+
 // ------------------------------------------------------------------------------------------------
 // 1. kill -9 under write load
 // ------------------------------------------------------------------------------------------------
 
 /// Clients writing at once; the server is SIGKILLed under them and started again. Every write
 /// that was answered 2xx is there afterwards, and every mail queued with an answered write
-/// arrives. A mail sent just before the kill but not yet recorded as sent is sent again after
-/// the lease (at-least-once): it keeps its Message-ID, so the receiver can tell; the test counts
-/// those and allows only as many as could have been in flight.
+/// arrives. The kill is timed to catch mails mid-send (the relay stalls them), so the lease path
+/// is always exercised: a claimed mail the dead process never recorded is sent by the new one
+/// once the lease ends. A mail handed over just before the kill but not yet recorded comes twice
+/// (at least once, by design): it keeps its Message-ID, so the receiver can tell; the test
+/// allows only as many as could have been in flight.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_under_write_load_loses_no_acknowledged_write_or_mail() {
     let _one = ONE_AT_A_TIME.lock().await;
     let db = TestDatabase::create().await;
     let smtp = MailServer::start();
+    let mut relay = SmtpSwitch::new(smtp.port()).await;
     let files = tempfile::tempdir().unwrap();
     let log = files.path().join("serve.log");
-    let cmd = || peitao(db.url(), &smtp.smtp_url(), files.path());
+    let relay_url = relay.url();
+    let cmd = || peitao(db.url(), &relay_url, files.path());
 
     let mut server = Server::start(cmd(), &log);
     let client = Client::new(server.port);
@@ -431,8 +544,28 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write_or_mail() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Mails mid-send at the kill: the relay holds what the worker writes (it waits up to
+    // mail.smtp_timeout_secs, 2 s, for an answer), and the kill comes once a claimed mail is
+    // waiting, with the writers still going.
+    relay.stall(true);
+    let in_flight = loop {
+        let leased = leased_now(db.url()).await;
+        if !leased.is_empty() {
+            break leased;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no mail was ever claimed:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
     server.kill9();
     let killed_at = Instant::now();
+    // What the stall held dies with the killed sender's connections.
+    relay.off().await;
+    relay.stall(false);
+    relay.on().await;
     let mut unanswered = 0;
     for w in writers {
         unanswered += w.await.unwrap();
@@ -475,6 +608,13 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write_or_mail() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    let by_recipient = received_by_recipient(&smtp);
+    for to in &in_flight {
+        assert!(
+            by_recipient.contains_key(to),
+            "{to}: mid-send at the kill, never delivered"
+        );
+    }
     // Nothing left in the outbox, and a pause to catch late duplicates.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -509,12 +649,13 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write_or_mail() {
     assert!(by.len() <= by_now.len());
     eprintln!(
         "kill -9 after {:?} of load: {} registrations and {} needs acknowledged, {unanswered} \
-         requests cut off; {delivered_before} mails before the kill; after the restart every \
-         acknowledged write was there and all {} recipients had their mail {:?} after the kill; \
-         {resent} delivered twice (same Message-ID)",
+         requests cut off; {delivered_before} mails before the kill, {} mid-send at it; after \
+         the restart every acknowledged write was there and all {} recipients had their mail \
+         {:?} after the kill; {resent} delivered twice (same Message-ID)",
         killed_at - started,
         emails.len(),
         needs.len(),
+        in_flight.len(),
         by_now.len(),
         killed_at.elapsed()
     );
@@ -714,13 +855,13 @@ async fn postgres_restarted_under_load_gives_quick_503s_and_the_server_recovers_
     let answers = Arc::new(Mutex::new(
         Vec::<(Instant, Duration, u16, Value, bool)>::new(),
     ));
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
     let mut load = Vec::new();
     for w in 0..3u32 {
         let (client, answers, stop) = (client.clone(), Arc::clone(&answers), Arc::clone(&stop));
         load.push(tokio::spawn(async move {
             for i in 0u32.. {
-                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                if stop.load(Ordering::SeqCst) {
                     break;
                 }
                 let body = registration(
@@ -824,7 +965,7 @@ async fn postgres_restarted_under_load_gives_quick_503s_and_the_server_recovers_
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    stop.store(true, Ordering::SeqCst);
     for task in load {
         task.await.unwrap();
     }
@@ -871,59 +1012,6 @@ async fn postgres_restarted_under_load_gives_quick_503s_and_the_server_recovers_
 // ------------------------------------------------------------------------------------------------
 // 3. SMTP down for a while
 // ------------------------------------------------------------------------------------------------
-
-/// The SMTP relay's port, which can stop listening (connections refused, open ones cut) and
-/// listen again on the same port, forwarding to the recording server behind it.
-struct SmtpSwitch {
-    port: u16,
-    target: u16,
-    accepting: Option<JoinHandle<()>>,
-}
-
-impl SmtpSwitch {
-    async fn new(target: u16) -> SmtpSwitch {
-        let mut switch = SmtpSwitch {
-            port: 0,
-            target,
-            accepting: None,
-        };
-        switch.on().await;
-        switch
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    async fn on(&mut self) {
-        assert!(self.accepting.is_none());
-        // tokio binds with SO_REUSEADDR, so the port is free again at once after `off`.
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
-        self.port = listener.local_addr().unwrap().port();
-        let target = self.target;
-        self.accepting = Some(tokio::spawn(async move {
-            // Owned by this task: aborting it drops the set, which aborts every connection.
-            let mut connections = tokio::task::JoinSet::new();
-            loop {
-                let Ok((mut client, _)) = listener.accept().await else {
-                    continue;
-                };
-                connections.spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(("127.0.0.1", target)).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                    }
-                });
-                while connections.try_join_next().is_some() {}
-            }
-        }));
-    }
-
-    async fn off(&mut self) {
-        let task = self.accepting.take().unwrap();
-        task.abort();
-        let _ = task.await;
-    }
-}
 
 /// SMTP not listening while mail is queued: each mail is retried with backoff (the rows show the
 /// attempts and the error), and once the relay listens again every mail arrives exactly once.
