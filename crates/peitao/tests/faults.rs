@@ -608,10 +608,10 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write_or_mail() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let by_recipient = received_by_recipient(&smtp);
+    let all_mail_after = killed_at.elapsed();
     for to in &in_flight {
         assert!(
-            by_recipient.contains_key(to),
+            by.contains_key(to),
             "{to}: mid-send at the kill, never delivered"
         );
     }
@@ -646,7 +646,6 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write_or_mail() {
         resent <= 16,
         "{resent} mails delivered twice: more than were in flight"
     );
-    assert!(by.len() <= by_now.len());
     eprintln!(
         "kill -9 after {:?} of load: {} registrations and {} needs acknowledged, {unanswered} \
          requests cut off; {delivered_before} mails before the kill, {} mid-send at it; after \
@@ -657,7 +656,7 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write_or_mail() {
         needs.len(),
         in_flight.len(),
         by_now.len(),
-        killed_at.elapsed()
+        all_mail_after
     );
 }
 
