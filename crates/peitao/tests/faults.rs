@@ -1017,7 +1017,8 @@ async fn postgres_restarted_under_load_gives_quick_503s_and_the_server_recovers_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_queued_while_smtp_is_down_is_delivered_once_it_is_back() {
     /// How long the relay stays down: with the shrunk schedule (100 ms doubling, at most 1 s)
-    /// a mail makes about as many attempts as in a few minutes with the real one (5 s doubling).
+    /// a mail makes eight to ten attempts, as many as the real one (5 s doubling, at most
+    /// 15 min) makes in roughly 5 to 35 minutes.
     const DOWN: Duration = Duration::from_secs(4);
     let _one = ONE_AT_A_TIME.lock().await;
     let db = TestDatabase::create().await;
