@@ -100,6 +100,10 @@ pub enum ApiError {
     /// 503: a dependency (the database) is down; retry shortly.
     #[error("service unavailable")]
     Unavailable,
+    /// 507: the storage a field's content goes to (the attachment store's disk) is full; the
+    /// field is named in `errors`. Nothing was kept; an operator has to free space.
+    #[error("insufficient storage")]
+    InsufficientStorage(FieldError),
     /// 500: our bug. The cause was logged where it happened.
     #[error("internal error")]
     Internal,
@@ -120,7 +124,7 @@ pub struct Problem<'a> {
     pub status: u16,
     /// What happened, for a person.
     pub detail: &'a str,
-    /// The refused fields (422, and a 413 naming the file); absent otherwise.
+    /// The refused fields (422, and a 413 or 507 naming the file); absent otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField<'a>>,
 }
@@ -228,6 +232,14 @@ impl ApiError {
                     "A service we depend on is down; retry shortly.",
                 ),
             ),
+            ApiError::InsufficientStorage(_) => (
+                "/problems/insufficient-storage",
+                Text::fixed("存储空间不足", "Insufficient storage"),
+                Text::fixed(
+                    "存储空间已满,内容未保存。请稍后再试,或联系平台管理员。",
+                    "The storage is full; nothing was saved. Try again later, or tell the platform's administrators.",
+                ),
+            ),
             ApiError::Internal => (
                 "/problems/internal",
                 Text::fixed("服务器内部错误", "Internal error"),
@@ -258,7 +270,7 @@ impl ApiError {
                     message: f.message.get(locale),
                 })
                 .collect(),
-            ApiError::FieldTooLarge(f) => vec![ProblemField {
+            ApiError::FieldTooLarge(f) | ApiError::InsufficientStorage(f) => vec![ProblemField {
                 field: &f.field,
                 code: &f.code,
                 message: f.message.get(locale),
@@ -329,6 +341,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

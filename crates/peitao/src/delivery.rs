@@ -21,6 +21,8 @@ pub struct DeliveryConfig {
     pub lease: Duration,
     /// Mails sent at once, each on its own pooled connection.
     pub concurrency: usize,
+    /// How long a failed mail waits before its next attempt.
+    pub backoff: Backoff,
 }
 
 /// What one delivery pass did.
@@ -31,16 +33,44 @@ pub struct DeliveryReport {
     pub dead: u32,
 }
 
-/// The wait before attempt `attempts + 1`, after `attempts` failed ones: 5 s doubling per attempt,
-/// at most 15 minutes, then scaled by a random factor in [0.5, 1.0] so a burst of failures does
-/// not retry in lockstep. The first retry therefore comes within 5 s (well inside 10 s).
+/// The waits between attempts (`mail.retry_base_ms`, `mail.retry_max_secs`). Configurable so the
+/// fault tests can play an SMTP outage of minutes in seconds with the same schedule, scaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// The wait after the first failed attempt (before jitter).
+    pub base: Duration,
+    /// The longest wait.
+    pub cap: Duration,
+}
+
+impl Default for Backoff {
+    /// 5 s doubling, at most 15 minutes: the first retry within 10 s, an outage of hours costs a
+    /// mail about a dozen attempts.
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_secs(5),
+            cap: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait before attempt `attempts + 1`, after `attempts` failed ones: `base` doubling per
+    /// attempt, at most `cap`, then scaled by a random factor in [0.5, 1.0] so a burst of failures
+    /// does not retry in lockstep. With the defaults the first retry comes within 5 s.
+    #[must_use]
+    pub fn delay(&self, attempts: u32, jitter: f64) -> Duration {
+        let exponent = attempts.saturating_sub(1).min(20);
+        let full =
+            (self.base.as_secs_f64() * f64::from(1u32 << exponent)).min(self.cap.as_secs_f64());
+        Duration::from_secs_f64(full * jitter.clamp(0.5, 1.0))
+    }
+}
+
+/// The default schedule's wait before attempt `attempts + 1` (see [`Backoff::delay`]).
 #[must_use]
 pub fn retry_delay(attempts: u32, jitter: f64) -> Duration {
-    const BASE_SECS: f64 = 5.0;
-    const CAP_SECS: f64 = 15.0 * 60.0;
-    let exponent = attempts.saturating_sub(1).min(20);
-    let full = (BASE_SECS * f64::from(1u32 << exponent)).min(CAP_SECS);
-    Duration::from_secs_f64(full * jitter.clamp(0.5, 1.0))
+    Backoff::default().delay(attempts, jitter)
 }
 
 /// The Message-ID of an outbox row: the same on every attempt, so a receiver can recognise a mail
@@ -131,7 +161,9 @@ async fn deliver_one(
         Err(SendError { transient, message }) => {
             let dead = !transient || attempts >= config.max_attempts;
             let retry_at = (!dead).then(|| {
-                let delay = retry_delay(attempts, rand::rng().random_range(0.5..=1.0));
+                let delay = config
+                    .backoff
+                    .delay(attempts, rand::rng().random_range(0.5..=1.0));
                 Utc::now().timestamp_millis() + i64::try_from(delay.as_millis()).unwrap_or(0)
             });
             outbox::mark_failed(db, mail.id, worker, &message, retry_at).await?;
@@ -161,6 +193,14 @@ mod tests {
         // Jitter outside the range is clamped, never zero or more than the cap.
         assert_eq!(retry_delay(30, 7.0), Duration::from_secs(900));
         assert_eq!(retry_delay(1, 0.0), Duration::from_millis(2500));
+        // A scaled schedule (the fault tests' 100 ms doubling, at most 1 s) keeps its shape.
+        let fast = Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(1),
+        };
+        assert_eq!(fast.delay(1, 1.0), Duration::from_millis(100));
+        assert_eq!(fast.delay(4, 1.0), Duration::from_millis(800));
+        assert_eq!(fast.delay(9, 1.0), Duration::from_secs(1));
     }
 
     #[test]

@@ -130,6 +130,10 @@ pub struct MailSettings {
     pub from: String,
     pub smtp_timeout_secs: u64,
     pub max_attempts: u32,
+    /// The wait after a mail's first failed attempt, doubling after each further one.
+    pub retry_base_ms: u64,
+    /// The longest wait between attempts.
+    pub retry_max_secs: u64,
     pub digest_hour: u32,
     pub digest_timezone: String,
 }
@@ -530,6 +534,12 @@ impl Settings {
         }
         if self.mail.max_attempts == 0 {
             return fail("mail.max_attempts", "must be at least 1");
+        }
+        if self.mail.retry_base_ms == 0 || self.mail.retry_max_secs == 0 {
+            return fail(
+                "mail.retry_base_ms",
+                "mail.retry_base_ms and mail.retry_max_secs must be at least 1",
+            );
         }
         if self.mail.digest_hour > 23 {
             return fail("mail.digest_hour", "must be an hour from 0 to 23");

@@ -19,7 +19,7 @@ use peitao_persistence::seed::demo::{self, DemoOutcome, DemoWorld};
 use peitao_persistence::{Db, DbOptions, reference};
 use tokio::sync::watch;
 
-use crate::delivery::{DeliveryConfig, host_of};
+use crate::delivery::{Backoff, DeliveryConfig, host_of};
 use crate::settings::{AttachmentStore, HashCostSetting, MailTransport, Settings};
 use crate::worker::Worker;
 
@@ -198,6 +198,10 @@ pub fn build_worker(settings: &Settings, state: AppState) -> anyhow::Result<Work
             batch: settings.worker.mail_batch,
             lease: Duration::from_secs(settings.worker.lease_secs),
             concurrency: settings.worker.mail_concurrency,
+            backoff: Backoff {
+                base: Duration::from_millis(settings.mail.retry_base_ms),
+                cap: Duration::from_secs(settings.mail.retry_max_secs),
+            },
         },
         digest: DigestSchedule {
             hour: settings.mail.digest_hour,

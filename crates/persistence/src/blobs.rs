@@ -76,6 +76,17 @@ pub fn is_unreachable(err: &io::Error) -> bool {
     matches!(err.get_ref(), Some(cause) if cause.is::<Unreachable>())
 }
 
+/// Whether `err` says the store's disk (or the account's quota on it) is full: the write was
+/// refused for want of space, and only freeing space helps.
+#[must_use]
+pub fn is_full(err: &io::Error) -> bool {
+    // ENOSPC and EDQUOT: a quota is, to the uploader, the same as a full disk.
+    matches!(
+        err.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    )
+}
+
 /// The store the application was configured with. An enum rather than a trait object because
 /// `BlobStore`'s methods return `impl Future`, which `dyn` cannot hold.
 #[derive(Debug, Clone)]
@@ -158,7 +169,19 @@ impl BlobStore for FsBlobStore {
         let written = async {
             let mut file = tokio::fs::File::create(&temp).await?;
             file.write_all(bytes).await?;
+            // tokio writes on a blocking thread and keeps that write's error (ENOSPC on a full
+            // disk) for the next flush; `sync_all` does not report it. Without this flush a
+            // truncated file was renamed into place under the whole file's hash.
+            file.flush().await?;
             file.sync_all().await?;
+            // Belt and braces: only a file of exactly these bytes' length becomes the blob.
+            let written = file.metadata().await?.len();
+            if written != bytes.len() as u64 {
+                return Err(io::Error::other(format!(
+                    "wrote {written} of {} bytes",
+                    bytes.len()
+                )));
+            }
             drop(file);
             tokio::fs::rename(&temp, &path).await
         }
@@ -194,6 +217,15 @@ impl BlobStore for FsBlobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_or_quota_is_told_apart_from_other_errors() {
+        // 28 = ENOSPC, 122 = EDQUOT on Linux, as the kernel reports them.
+        assert!(is_full(&io::Error::from_raw_os_error(28)));
+        assert!(is_full(&io::Error::from_raw_os_error(122)));
+        assert!(!is_full(&io::Error::from(io::ErrorKind::PermissionDenied)));
+        assert!(!is_full(&io::Error::other("broken")));
+    }
 
     #[tokio::test]
     async fn the_same_bytes_are_stored_once_under_their_hash() {

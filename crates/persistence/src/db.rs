@@ -27,8 +27,12 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct DbOptions {
     pub max_connections: u32,
+    /// sea-orm hands this to sqlx as the acquire timeout, which `acquire_timeout` then replaces:
+    /// a connection attempt is bounded by `acquire_timeout` alone.
     pub connect_timeout: Duration,
-    /// How long a request waits for a pooled connection before answering 503.
+    /// How long a request waits for a pooled connection before answering 503. While the server
+    /// refuses connections (a PostgreSQL restart) sqlx retries until this runs out, so it is also
+    /// how long a request takes to fail then (`database.acquire_timeout_secs`, 2 s by default).
     pub acquire_timeout: Duration,
 }
 

@@ -207,6 +207,7 @@ async fn upload(
         (status = 409, description = "The need is closed or expired"),
         (status = 413, description = "The file is larger than allowed (`errors` names `file`)"),
         (status = 422, description = "No part named `file`, an empty file, or not an accepted type"),
+        (status = 507, description = "The attachment store's disk is full (`errors` names `file`); nothing was kept"),
     ),
     security(("bearer" = []))
 )]
@@ -234,6 +235,7 @@ pub async fn upload_to_capability(
         (status = 409, description = "The need is closed or expired"),
         (status = 413, description = "The file is larger than allowed (`errors` names `file`)"),
         (status = 422, description = "No part named `file`, an empty file, or not an accepted type"),
+        (status = 507, description = "The attachment store's disk is full (`errors` names `file`); nothing was kept"),
     ),
     security(("bearer" = []))
 )]
@@ -278,6 +280,7 @@ pub async fn list_of_quote(
         (status = 409, description = "The need is closed or expired"),
         (status = 413, description = "The file is larger than allowed (`errors` names `file`)"),
         (status = 422, description = "No part named `file`, an empty file, or not an accepted type"),
+        (status = 507, description = "The attachment store's disk is full (`errors` names `file`); nothing was kept"),
     ),
     security(("bearer" = []))
 )]

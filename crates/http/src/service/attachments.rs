@@ -11,8 +11,8 @@
 //!   label that gets the real kind's extension.
 //! - The blob is stored before the row; when the row cannot be written the blob is removed again
 //!   if this upload created it and no row names it, so a refused upload leaves nothing behind.
-//!   A store that cannot be reached (an S3 endpoint down) answers 503 and no row is written;
-//!   any other store error is ours to fix and answers 500.
+//!   A store that cannot be reached (an S3 endpoint down) answers 503, a full disk 507 naming
+//!   `file`, and no row is written; any other store error is ours to fix and answers 500.
 //! - A closed or expired need takes no new files (409, as editing it is); capabilities take files
 //!   in any status, as they may be edited in any status.
 //! - Deleting only sets `deleted_at` (the audit log keeps pointing at something real); the blob
@@ -36,7 +36,7 @@ use super::match_context::MatchContext;
 use super::{audit_entry, begin, commit};
 use crate::AppState;
 use crate::auth::AuthUser;
-use crate::error::{ApiError, Text};
+use crate::error::{ApiError, FieldError, Text};
 use peitao_persistence::lifecycle as rows;
 
 /// What an attachment hangs on, as the path names it.
@@ -83,11 +83,25 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// 503 when the store could not be reached (retrying may work), 500 for anything else.
+/// 503 when the store could not be reached (retrying may work), 507 naming `file` when its disk
+/// is full, 500 for anything else.
 fn io_error(what: &str, err: &std::io::Error) -> ApiError {
     if blobs::is_unreachable(err) {
         tracing::warn!(error = %err, "attachment store unreachable: {what}");
         return ApiError::Unavailable;
+    }
+    if blobs::is_full(err) {
+        // An operator must act (free space, grow the volume); the uploader learns it is not
+        // their file's fault, and that nothing was kept.
+        tracing::error!(error = %err, "attachment store full: {what}");
+        return ApiError::InsufficientStorage(FieldError {
+            field: "file".into(),
+            code: "attachment.storage_full".into(),
+            message: Text::fixed(
+                "附件存储空间已满,文件未保存。请稍后再试,或联系平台管理员。",
+                "The attachment store is full: the file was not saved. Try again later, or tell the platform's administrators.",
+            ),
+        });
     }
     tracing::error!(error = %err, "attachment store: {what}");
     ApiError::Internal
@@ -205,7 +219,8 @@ pub async fn upload_target(
 ///
 /// # Errors
 /// 422 naming `file` when it is empty or not an accepted type; 503 when the store cannot be
-/// reached, 500 when storing fails otherwise (either way no row is written).
+/// reached, 507 naming `file` when its disk is full, 500 when storing fails otherwise (in every
+/// case no row is written).
 pub async fn store(
     state: &AppState,
     caller: &AuthUser,
