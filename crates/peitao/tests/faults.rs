@@ -39,6 +39,8 @@ fn peitao(db_url: &str, smtp_url: &str, files: &Path) -> Command {
         .env("PEITAO_CONFIG_DIR", "/nonexistent/peitao-faults-test")
         .env("PEITAO__DATABASE__URL", db_url)
         .env("PEITAO__DATABASE__MAX_CONNECTIONS", "8")
+        // The default, stated: how long a request waits for the database before its 503.
+        .env("PEITAO__DATABASE__ACQUIRE_TIMEOUT_SECS", "2")
         .env("PEITAO__MAIL__TRANSPORT", "smtp")
         .env("PEITAO__MAIL__SMTP_URL", smtp_url)
         .env("PEITAO__MAIL__SMTP_TIMEOUT_SECS", "2")

@@ -37,6 +37,8 @@ fn peitao(db_url: &str, smtp: &MailServer) -> Command {
         // `peitao migrate` ran once before; instances must not race over the schema.
         .env("PEITAO__DATABASE__MIGRATE_ON_START", "false")
         .env("PEITAO__DATABASE__MAX_CONNECTIONS", "8")
+        // Four processes on a CI machine running other tests: a slow moment is not an outage.
+        .env("PEITAO__DATABASE__ACQUIRE_TIMEOUT_SECS", "10")
         .env("PEITAO__MAIL__TRANSPORT", "smtp")
         .env("PEITAO__MAIL__SMTP_URL", smtp.smtp_url())
         .env("PEITAO__MATCHER__REFRESH_SECS", REFRESH_SECS.to_string())

@@ -35,7 +35,9 @@ impl SearchIndex {
         let table = ScoreTable::new(self);
         let mut best = Best::new(self, after, n, keep);
         let mut sums: Option<Sums> = None;
-        let mut here: Vec<(f64, &[u32])> = Vec::with_capacity(runs.len());
+        // Per term present in the range: its idf, its postings there, and the most it can add.
+        let mut here: Vec<(f64, &[u32], f64)> = Vec::with_capacity(runs.len());
+        let mut essential: Vec<bool> = Vec::with_capacity(runs.len());
         let last_slot = u32::try_from(self.ids.len() - 1).unwrap_or(u32::MAX);
         for range in (0..=ranges::range_of_slot(last_slot)).rev() {
             here.clear();
@@ -43,7 +45,7 @@ impl SearchIndex {
             for run in &mut runs {
                 if let Some((postings, best_part)) = run.take(range, &table, &self.lengths) {
                     bound += run.idf * best_part;
-                    here.push((run.idf, postings));
+                    here.push((run.idf, postings, run.idf * best_part));
                 }
             }
             if here.is_empty() {
@@ -57,24 +59,49 @@ impl SearchIndex {
             if best.out_of_reach(bound, largest_id) {
                 continue;
             }
-            if let [(idf, postings)] = here.as_slice() {
+            if let [(idf, postings, _)] = here.as_slice() {
                 for &p in postings.iter().rev() {
                     let slot = (p >> 1) as usize;
                     if let Some(score) = table.score(*idf, p, self.lengths[slot]) {
-                        best.offer(score, slot);
+                        if score >= best.floor {
+                            best.offer(score, slot);
+                        }
                     }
                 }
             } else {
                 let sums = sums.get_or_insert_with(Sums::new);
-                for (idf, postings) in &here {
-                    for &p in *postings {
-                        let slot = (p >> 1) as usize;
-                        if let Some(score) = table.score(*idf, p, self.lengths[slot]) {
-                            sums.add(slot, score);
+                essential_terms(&here, best.floor, &mut essential);
+                if essential.iter().all(|&e| e) {
+                    for (idf, postings, _) in &here {
+                        for &p in *postings {
+                            let slot = (p >> 1) as usize;
+                            if let Some(score) = table.score(*idf, p, self.lengths[slot]) {
+                                sums.add(slot, score);
+                            }
+                        }
+                    }
+                } else {
+                    // Only documents with an essential term can enter: mark those, then sum
+                    // every term (in query order, as everywhere) for the marked ones alone.
+                    for ((_, postings, _), _) in here.iter().zip(&essential).filter(|(_, e)| **e) {
+                        for &p in *postings {
+                            sums.mark((p >> 1) as usize);
+                        }
+                    }
+                    for (idf, postings, _) in &here {
+                        for &p in *postings {
+                            let slot = (p >> 1) as usize;
+                            if let Some(score) = table.score(*idf, p, self.lengths[slot]) {
+                                sums.add_marked(slot, score);
+                            }
                         }
                     }
                 }
-                sums.drain(range, |slot, score| best.offer(score, slot));
+                sums.drain(range, |slot, score| {
+                    if score >= best.floor {
+                        best.offer(score, slot);
+                    }
+                });
             }
         }
         best.into_sorted()
@@ -172,6 +199,26 @@ impl Sums {
         }
     }
 
+    /// Marks a slot as a candidate with nothing summed yet.
+    #[inline]
+    fn mark(&mut self, slot: usize) {
+        let at = slot & (RANGE_SLOTS - 1);
+        let (word, bit) = (at / 64, 1u64 << (at % 64));
+        if self.set[word] & bit == 0 {
+            self.set[word] |= bit;
+            self.scores[at] = 0.0;
+        }
+    }
+
+    /// Adds to a marked slot's sum; unmarked slots are left out.
+    #[inline]
+    fn add_marked(&mut self, slot: usize, score: f64) {
+        let at = slot & (RANGE_SLOTS - 1);
+        if self.set[at / 64] & (1u64 << (at % 64)) != 0 {
+            self.scores[at] += score;
+        }
+    }
+
     #[inline]
     fn add(&mut self, slot: usize, score: f64) {
         let at = slot & (RANGE_SLOTS - 1);
@@ -197,6 +244,29 @@ impl Sums {
                 each(base + at, self.scores[at]);
             }
         }
+    }
+}
+
+/// Which of a range's terms a document must hold to beat `floor` (`MaxScore`): the terms that
+/// can add least, taken together while their best sum stays below the floor, cannot lift a
+/// document past it on their own; every other term is essential. All are essential until the
+/// page is full (the floor is then minus infinity).
+fn essential_terms(here: &[(f64, &[u32], f64)], floor: f64, essential: &mut Vec<bool>) {
+    essential.clear();
+    essential.resize(here.len(), true);
+    if !floor.is_finite() {
+        return;
+    }
+    let mut order: Vec<usize> = (0..here.len()).collect();
+    order.sort_by(|&a, &b| here[a].2.total_cmp(&here[b].2));
+    let mut sum = 0.0;
+    for i in order {
+        sum += here[i].2;
+        // A margin for rounding: the document's own sum adds the same parts in another order.
+        if sum * (1.0 + 1e-9) >= floor {
+            break;
+        }
+        essential[i] = false;
     }
 }
 
