@@ -20,7 +20,9 @@
 #   write need           POST /api/v1/needs as the demo OEM: validated, stored, audited and matched
 #                        against every capability in one transaction, 201 with the need
 #   login alone          POST /api/v1/auth/login at about $LOGIN_RATE/s (argon2id, OWASP cost)
-#   read matches + login the matches run again while the logins run beside it
+#   read matches paced   the matches reads with a $READ_PAUSE_MS ms pause per connection between
+#                        requests (a steady rate, not a saturated machine), alone and then with
+#                        the logins beside them
 #
 # Needs wrk (Debian: apt-get install wrk), pgbench and psql (postgresql-client), curl, python3.
 set -euo pipefail
@@ -182,11 +184,16 @@ run write_need "$connections" "$(lua new_need lua_new_need)"
 login_conns=$(( login_rate / 5 > 1 ? login_rate / 5 : 1 ))
 login_lua=$(lua login lua_login "$login_conns")
 run login_alone "$login_conns" "$login_lua"
-# The matches run and the logins side by side, for the same time.
-matches_lua=$data/matches.lua
+# Logins beside other traffic: the matches reads paced to a steady rate (each connection pauses
+# $read_pause_ms between requests: a busy day, not a saturated machine), alone and then with
+# the logins running beside them for the same time. Their p99 is the one that must not double.
+read_pause_ms=${READ_PAUSE_MS:-10}
+paced_lua=$data/paced.lua
+{ cat "$data/matches.lua"; echo "delay = function() return $read_pause_ms end"; } >"$paced_lua"
+run read_matches_paced "$connections" "$paced_lua"
 (sleep 1; run login_beside_reads "$login_conns" "$login_lua" "$((duration - 2))" 0) &
 logins=$!
-run read_matches_with_logins "$connections" "$matches_lua" "$duration" 0
+run read_matches_paced_with_logins "$connections" "$paced_lua" "$duration" 0
 wait "$logins"
 
 # The table.
