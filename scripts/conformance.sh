@@ -131,10 +131,13 @@ for name in PEITAO_STAFF_TOKEN PEITAO_OEM_TOKEN PEITAO_SUPPLIER_TOKEN PEITAO_OEM
 done
 
 # Relative paths (--report-dir ...) stay relative to where the script was started.
+# Hypothesis leaves a cache folder where it runs; remove it unless it was there before.
+[ -e "$root/.hypothesis" ] && keep_hypothesis=1 || keep_hypothesis=0
 status=0
 "$schemathesis" --config-file "$root/scripts/conformance/schemathesis.toml" \
     run "$base/api/v1/openapi.json" --checks all "$@" || status=$?
 rm -rf "$root/.schemathesis"
+[ "$keep_hypothesis" = 1 ] || rm -rf "$root/.hypothesis"
 if grep -q "panicked" "$data/server.log"; then
     echo "the server panicked during the run:" >&2
     grep -A3 "panicked" "$data/server.log" >&2
