@@ -118,6 +118,25 @@ async fn refused_fields(res: reqwest::Response) -> Vec<String> {
         .collect()
 }
 
+/// JSON (and JSON Schema's `integer`) counts `1200.0` as a whole number; serde writes it back
+/// as "1200.0", which the volume parser refused until numbers were read as the domain expects.
+/// Found by the conformance run (scripts/conformance.sh), as was the cursor's code.
+#[tokio::test]
+async fn whole_numbers_with_a_fraction_are_whole_and_a_made_up_cursor_says_so() {
+    let app = TestApp::spawn().await;
+    let (oem, _) = member(&app, "buyer@oem-a.example.cn", "oem", OEM_A).await;
+    let mut body = need_body("扁线电机定子");
+    body["annual_volume"] = json!(1200.0);
+    let need = post_need(&app, &oem, &body).await;
+    assert_eq!(need["annual_volume"], 1200);
+
+    let res = app.get("/api/v1/needs?cursor=nope", None).await;
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "cursor");
+    assert_eq!(problem["errors"][0]["code"], "cursor.invalid");
+}
+
 #[tokio::test]
 async fn an_oem_posts_a_need_by_region_and_by_plant() {
     let app = TestApp::spawn().await;

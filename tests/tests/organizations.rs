@@ -620,7 +620,23 @@ async fn a_bad_patch_names_every_field_in_both_languages_and_changes_nothing() {
     assert_eq!(status, 422);
     assert_eq!(fields(&p), set(&["body"]));
 
-    // A good edit: markup is stored as text, the phone in its canonical form.
+    // A year to come has its own code: the document states the lower bound only, as the upper
+    // one moves with the calendar.
+    let future = json!({"founded_year": 2999});
+    let (status, p) = call(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(&member),
+        Some(&future),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(p["errors"][0]["code"], "founded_year.future");
+
+    // A good edit: markup is stored as text, the phone in its canonical form; `2001.0` is a
+    // whole number to JSON, so it is a year.
     let script = "<script>alert('x')</script> 我们生产<b>电芯</b>\n第二行";
     let good = json!({
         "name": "  重庆测试电芯有限公司 ",
@@ -630,7 +646,7 @@ async fn a_bad_patch_names_every_field_in_both_languages_and_changes_nothing() {
         "website": "https://www.example.com.cn/about",
         "description": script,
         "size": "medium",
-        "founded_year": 2001,
+        "founded_year": 2001.0,
     });
     let (status, p) = call(&app, Method::PATCH, &path, Some(&member), Some(&good), None).await;
     assert_eq!(status, 200, "{p}");

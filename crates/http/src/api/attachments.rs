@@ -80,7 +80,9 @@ impl From<attachment::Model> for AttachmentBody {
     }
 }
 
-/// A multipart upload: the file in a part named `file`.
+/// A multipart upload: the file in a part named `file`. Other parts are ignored; a part name
+/// with a control character, or ending in a backslash, cannot be read at all (400).
+// `openapi::document` adds the last rule as the form's `propertyNames`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 struct UploadForm {

@@ -335,17 +335,24 @@ struct Event {
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 struct EventInput {
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 200)]
     title: String,
     date: chrono::NaiveDate,
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 200)]
     place: String,
-    /// A zone code.
+    /// A zone code from GET /api/v1/zones (an unknown one is a 422).
     #[schema(pattern = "\\S")]
     zone_code: String,
-    /// Category codes the event is about.
+    /// Category codes the event is about, at least one (an unknown one is a 422).
+    #[schema(inline, value_type = Vec<CategoryCodeItem>, min_items = 1)]
     category_codes: Vec<String>,
 }
+
+/// A category code's form (`EDRIVE.BATTERY`); whether it exists is the reference data's.
+#[derive(ToSchema)]
+#[schema(pattern = r"^[A-Za-z0-9_-]{1,24}(\.[A-Za-z0-9_-]{1,24}){0,3}$")]
+#[allow(dead_code)] // documentation only
+struct CategoryCodeItem(String);
 
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]

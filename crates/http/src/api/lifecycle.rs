@@ -112,13 +112,17 @@ struct ReasonInput {
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 struct QuoteInput {
-    /// A decimal amount, e.g. `"12.50"`.
-    #[schema(value_type = String, example = "12.50")]
+    /// A decimal amount above 0 and below 10^12, at most two decimals, e.g. `"12.50"`.
+    #[schema(value_type = String, example = "12.50", pattern = r"^\s*(0*[1-9][0-9]{0,11}(\.[0-9]{1,2})?|0+\.([0-9]?[1-9]|[1-9][0-9]))\s*$")]
     unit_price: serde_json::Value,
-    /// ISO 4217, e.g. `CNY`.
+    /// ISO 4217, one of those the platform takes (`CNY` when left out).
+    #[schema(pattern = "^(CNY|USD|EUR|JPY|HKD|KRW|GBP|cny|usd|eur|jpy|hkd|krw|gbp)$")]
     currency: String,
+    #[schema(minimum = 0, maximum = 3650)]
     lead_time_days: Option<i32>,
+    /// Not before today (a 422 `valid_until.past` otherwise).
     valid_until: Option<chrono::NaiveDate>,
+    #[schema(max_length = 2000)]
     note: Option<String>,
 }
 
@@ -127,6 +131,7 @@ struct QuoteInput {
 struct InterestInput {
     interested: bool,
     /// Why not (with `interested: false`).
+    #[schema(max_length = 1000)]
     reason: Option<String>,
     /// The supplier only, with `interested: true`.
     quote: Option<QuoteInput>,
@@ -135,10 +140,13 @@ struct InterestInput {
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 struct IntentionInput {
-    #[schema(value_type = Option<i64>, minimum = 1)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000000000000_i64)]
     annual_volume: Option<serde_json::Value>,
+    #[schema(max_length = 20)]
     unit: Option<String>,
+    /// Within 20 years of today (a 422 `expected_start.range` otherwise).
     expected_start: Option<chrono::NaiveDate>,
+    #[schema(max_length = 2000)]
     note: Option<String>,
     /// The docking event where it was agreed.
     event_id: Option<Uuid>,

@@ -225,18 +225,50 @@ fn profile_body(state: &AppState, p: Profile) -> ProfileBody {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct ProfileChanges {
+    /// 2 to 200 characters; cannot be cleared.
+    #[schema(
+        nullable = false,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 200
+    )]
     name: Option<String>,
+    /// Blank or `null` clears it; otherwise 2 to 200 characters.
+    #[schema(
+        pattern = r"^(\s*|[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*)$",
+        max_length = 200
+    )]
     name_en: Option<String>,
-    /// A 6-digit region code; cannot be cleared.
+    /// A 6-digit region code of a city or district; cannot be cleared.
+    #[schema(nullable = false, pattern = r"^(1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4}$")]
     region_code: Option<String>,
+    /// Blank or `null` clears it.
+    #[schema(
+        pattern = r"^(\s*|[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*)$",
+        max_length = 300
+    )]
     address: Option<String>,
+    /// Blank or `null` clears it; line breaks and tabs are fine.
+    #[schema(
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$",
+        max_length = 10000
+    )]
     description: Option<String>,
+    /// As `description`.
+    #[schema(
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$",
+        max_length = 10000
+    )]
     description_en: Option<String>,
     contact_email: Option<String>,
     contact_phone: Option<String>,
+    /// An `http://` or `https://` address (the server checks its form: 422 `website.invalid`).
+    #[schema(max_length = 300)]
     website: Option<String>,
-    /// A size band (`small`, `medium`, `large` ...).
+    /// `small`, `medium` or `large`; blank or `null` clears it.
+    #[schema(pattern = r"^\s*(small|medium|large)?\s*$")]
     size: Option<String>,
+    /// From 1900 to the current year (a year to come is a 422 `founded_year.future`).
+    #[schema(minimum = 1900)]
     founded_year: Option<i32>,
 }
 
@@ -245,9 +277,16 @@ struct ProfileChanges {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct HeldInput {
-    /// A code from GET /api/v1/certifications.
+    /// A code from GET /api/v1/certifications (an unknown one is a 422), each once.
     code: String,
+    /// Blank or `null` for none; one line, at most 100 characters.
+    #[schema(
+        pattern = r"^(\s*|[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*)$",
+        max_length = 100
+    )]
     certificate_no: Option<String>,
+    /// A day in the years 1900 to 2200.
+    #[schema(pattern = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-")]
     expires_on: NaiveDate,
 }
 
@@ -255,9 +294,20 @@ struct HeldInput {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct NewPlantInput {
+    /// 2 to 200 characters.
+    #[schema(
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 200
+    )]
     name: String,
+    /// Blank or `null` for none; otherwise 2 to 200 characters.
+    #[schema(
+        pattern = r"^(\s*|[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*)$",
+        max_length = 200
+    )]
     name_en: Option<String>,
-    /// A 6-digit region code.
+    /// A 6-digit region code of a city or district.
+    #[schema(pattern = r"^(1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4}$")]
     region_code: String,
 }
 
@@ -277,8 +327,9 @@ struct ReasonInput {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct OptionalReasonInput {
+    /// Blank is the same as none; line breaks and tabs are fine.
     #[schema(
-        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$",
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$",
         max_length = 1000
     )]
     reason: Option<String>,

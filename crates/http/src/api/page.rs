@@ -34,6 +34,7 @@ impl PageQuery {
                 _ => {
                     return Err(field(
                         "limit",
+                        "invalid",
                         "limit 须为 1 到 100 之间的整数。",
                         "limit must be a whole number from 1 to 100.",
                     ));
@@ -59,18 +60,21 @@ pub fn ranked_cursor(cursor: Option<&str>) -> Result<Option<Position>, ApiError>
     }
 }
 
+/// Its own code: a cursor is a token the server gave out (an id, or with `q` a ranking
+/// position), and one that fits the document's pattern may still not be one.
 fn bad_cursor() -> ApiError {
     field(
         "cursor",
+        "cursor.invalid",
         "cursor 无效:请使用上一页返回的 next_cursor。",
         "cursor is invalid: use next_cursor from the previous page.",
     )
 }
 
-fn field(name: &str, zh: &'static str, en: &'static str) -> ApiError {
+fn field(name: &str, code: &str, zh: &'static str, en: &'static str) -> ApiError {
     ApiError::Validation(vec![FieldError {
         field: name.to_owned(),
-        code: "invalid".to_owned(),
+        code: code.to_owned(),
         message: Text::fixed(zh, en),
     }])
 }

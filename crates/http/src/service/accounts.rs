@@ -91,26 +91,44 @@ async fn limit_by_email(
 /// What registration receives (api.md).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct Registration {
+    /// An email address; its syntax is the server's to judge (422 `email.invalid`).
     pub email: String,
+    /// 10 to 128 characters; common passwords and ones made of the email are refused (422).
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
+    #[schema(
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 100
+    )]
     pub display_name: String,
     /// `supplier` or `oem`.
-    #[schema(example = "supplier")]
+    #[schema(example = "supplier", pattern = "^(supplier|oem)$")]
     pub role: String,
     pub organization: RegistrationOrganization,
     /// `zh-CN` (the default) or `en`.
     #[serde(default)]
+    #[schema(pattern = "^(zh-CN|en)$")]
     pub locale: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct RegistrationOrganization {
+    /// 2 to 200 characters.
+    #[schema(
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 200
+    )]
     pub name: String,
-    /// The 18-character unified social credit code (统一社会信用代码).
-    #[schema(example = "91500000MA5U7J8X1K")]
+    /// The 18-character unified social credit code (统一社会信用代码); its last character is a
+    /// check character the schema cannot state (422 `credit_code.check_digit`).
+    #[schema(
+        example = "91500000MA5U7J8X1K",
+        pattern = r"^[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}$"
+    )]
     pub credit_code: String,
-    /// A 6-digit region code.
-    #[schema(example = "500112")]
+    /// A 6-digit region code of a city or district (a province, or a code not in the reference
+    /// data, is a 422).
+    #[schema(example = "500112", pattern = r"^(1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4}$")]
     pub region_code: String,
 }
 

@@ -51,32 +51,53 @@ const Q_MAX: usize = 100;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCapability {
+    /// A category code from GET /api/v1/categories (an unknown one is a 422).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^[A-Za-z0-9_-]{1,24}(\.[A-Za-z0-9_-]{1,24}){0,3}$"
+    )]
     pub category_code: String,
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 200
+    )]
     pub title: String,
     #[serde(default)]
+    #[schema(
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$",
+        max_length = 10000
+    )]
     pub description: String,
     #[serde(default)]
+    #[schema(inline, value_type = Option<Vec<ListItem>>, max_items = 50)]
     pub products: Option<Vec<String>>,
     #[serde(default)]
+    #[schema(inline, value_type = Option<Vec<ListItem>>, max_items = 50)]
     pub processes: Option<Vec<String>>,
     /// A whole number (a numeric string is read too).
     #[serde(default)]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000000000000_i64)]
     pub annual_capacity: Option<Value>,
     #[serde(default)]
+    #[schema(pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$", max_length = 20)]
     pub unit: Option<String>,
+    /// Not above `annual_capacity` when both are given (a 422 otherwise).
     #[serde(default)]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000000000000_i64)]
     pub min_order_qty: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 3650)]
     pub lead_time_days: Option<Value>,
+    /// Region codes of cities or districts (a province or an unknown code is a 422).
     #[serde(default)]
+    #[schema(inline, value_type = Option<Vec<RegionCodeItem>>, max_items = 100)]
     pub served_region_codes: Option<Vec<String>>,
     /// `published` (the default) or `draft`.
     #[serde(default)]
+    #[schema(pattern = "^(published|draft)$")]
     pub status: Option<String>,
 }
 
@@ -85,27 +106,56 @@ pub struct NewCapability {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CapabilityChanges {
+    #[schema(pattern = r"^[A-Za-z0-9_-]{1,24}(\.[A-Za-z0-9_-]{1,24}){0,3}$")]
     pub category_code: Option<String>,
+    #[schema(
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 200
+    )]
     pub title: Option<String>,
+    #[schema(
+        pattern = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$",
+        max_length = 10000
+    )]
     pub description: Option<String>,
+    #[schema(inline, value_type = Option<Vec<ListItem>>, max_items = 50)]
     pub products: Option<Vec<String>>,
+    #[schema(inline, value_type = Option<Vec<ListItem>>, max_items = 50)]
     pub processes: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000000000000_i64)]
     pub annual_capacity: Option<Value>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$", max_length = 20)]
     pub unit: Option<Option<String>>,
+    /// Not above the annual capacity (a 422 otherwise).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000000000000_i64)]
     pub min_order_qty: Option<Value>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 3650)]
     pub lead_time_days: Option<Value>,
+    #[schema(inline, value_type = Option<Vec<RegionCodeItem>>, max_items = 100)]
     pub served_region_codes: Option<Vec<String>>,
     /// `draft` or `published`.
+    #[schema(pattern = "^(published|draft)$")]
     pub status: Option<String>,
 }
+
+/// One entry of `products` or `processes`: one line, 1 to 100 characters.
+#[derive(utoipa::ToSchema)]
+#[schema(
+    pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+    max_length = 100
+)]
+#[allow(dead_code)] // documentation only
+pub struct ListItem(String);
+
+/// A 6-digit region code (GB/T 2260).
+#[derive(utoipa::ToSchema)]
+#[schema(pattern = r"^(1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4}$")]
+#[allow(dead_code)] // documentation only
+pub struct RegionCodeItem(String);
 
 /// A field that is present, even as `null`, is `Some`; only an absent one is `None`.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {

@@ -179,7 +179,7 @@ fn scalar(body: &Value, name: &str, errors: &mut Vec<FieldError>, prefix: &str) 
     match body.get(name) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::Number(n)) => Some(super::needs::number_text(n)),
         Some(_) => {
             errors.push(FieldError::from_invalid(
                 format!("{prefix}{name}"),

@@ -56,11 +56,17 @@ pub struct NeedView {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNeed {
+    /// A category code from GET /api/v1/categories (an unknown one is a 422).
+    #[schema(pattern = r"^[A-Za-z0-9_-]{1,24}(\.[A-Za-z0-9_-]{1,24}){0,3}$")]
     pub category_code: String,
+    #[schema(pattern = "\\S", max_length = 200)]
     pub title: String,
+    #[schema(max_length = 10000)]
     pub description: String,
-    /// A 6-digit region code; may be left out when `plant_id` is given.
+    /// A 6-digit region code of a city or district (api.md lists it as required). A client
+    /// may leave it out when it names a `plant_id`: the plant's region is used.
     #[serde(default)]
+    #[schema(required = true, value_type = String, pattern = r"^(1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4}$")]
     pub delivery_region_code: Option<String>,
     /// One of the organization's plants.
     #[serde(default)]
@@ -68,9 +74,10 @@ pub struct NewNeed {
     pub plant_id: Option<String>,
     /// A whole number (a numeric string is read too).
     #[serde(default)]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000000000000_i64)]
     pub annual_volume: Option<Value>,
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub unit: Option<String>,
     /// Start of production.
     #[serde(default)]
@@ -83,9 +90,10 @@ pub struct NewNeed {
     /// Certification codes suppliers must hold.
     #[serde(default)]
     pub required_certifications: Option<Vec<String>>,
-    /// A decimal amount (number or string); shown to the owner and staff only.
+    /// A decimal amount (number or string), at most two decimals and 10^12; shown to the owner
+    /// and staff only.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^\s*(0*[0-9]{1,12}(\.[0-9]{1,2})?)?\s*$")]
     pub target_price: Option<Value>,
 }
 
@@ -96,25 +104,25 @@ pub struct NewNeed {
 #[serde(deny_unknown_fields)]
 pub struct NeedChanges {
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, pattern = r"^[A-Za-z0-9_-]{1,24}(\.[A-Za-z0-9_-]{1,24}){0,3}$")]
     pub category_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, pattern = "\\S", max_length = 200)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 10000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^\s*((1[1-9]|[2-7][0-9]|8[0-2])[0-9]{4})?\s*$")]
     pub delivery_region_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = Option<Uuid>)]
     pub plant_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000000000000_i64)]
     pub annual_volume: Option<Option<Value>>,
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20)]
     pub unit: Option<Option<String>>,
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = Option<chrono::NaiveDate>)]
@@ -126,7 +134,7 @@ pub struct NeedChanges {
     #[schema(value_type = Option<Vec<String>>)]
     pub required_certifications: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "sent")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^\s*(0*[0-9]{1,12}(\.[0-9]{1,2})?)?\s*$")]
     pub target_price: Option<Option<Value>>,
 }
 
@@ -168,8 +176,21 @@ fn scalar(value: Value) -> Option<String> {
     match value {
         Value::Null => None,
         Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(number_text(&n)),
         other => Some(other.to_string()),
+    }
+}
+
+/// A JSON number as the domain reads it. `1200.0` and `1.2e3` are whole numbers to JSON (and
+/// to JSON Schema's `integer`), but serde writes them out as `1200.0`, which the domain's
+/// whole-number parsers refuse; so an integral float is written without its fraction.
+pub(crate) fn number_text(n: &serde_json::Number) -> String {
+    // Below 2^53 every integral f64 is exact, so the cast loses nothing.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match n.as_f64() {
+        #[allow(clippy::cast_possible_truncation)]
+        Some(x) if n.is_f64() && x.fract() == 0.0 && x.abs() < EXACT => (x as i64).to_string(),
+        _ => n.to_string(),
     }
 }
 
