@@ -5,6 +5,7 @@
 pub mod app;
 pub mod browser;
 pub mod mail;
+pub mod processes;
 pub mod s3;
 pub mod visitor;
 pub mod world;

@@ -253,7 +253,10 @@ mod tests {
         // Other tests of this process hash meanwhile and hold permits too, so the peak of these
         // tasks alone is at most the limit.
         let peak = PEAK.load(Ordering::SeqCst);
-        assert!(peak >= 1 && peak <= permits, "peak {peak} with {permits} permits");
+        assert!(
+            peak >= 1 && peak <= permits,
+            "peak {peak} with {permits} permits"
+        );
     }
 
     #[test]

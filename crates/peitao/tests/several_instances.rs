@@ -15,12 +15,16 @@ use std::time::{Duration, Instant};
 
 use peitao_persistence::testing::TestDatabase;
 use peitao_tests::mail::MailServer;
-use peitao_tests::token_in;
+use peitao_tests::processes::{self, PROCESS_PASSWORD, need_body, token_mailed};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 
-const PASSWORD: &str = "a sturdy passphrase 2026";
+const PASSWORD: &str = PROCESS_PASSWORD;
+
+fn registration(email: &str, role: &str, n: u32) -> Value {
+    processes::registration(email, role, n, "多实例测试企业", 'A')
+}
 /// `matcher.refresh_secs` for the servers: how often each rereads what the other changed.
 const REFRESH_SECS: u64 = 1;
 /// Registrations made at once to give both workers a queue to fight over.
@@ -206,38 +210,6 @@ impl Client {
         body: Option<&Value>,
     ) -> (u16, Value) {
         self.on(backend).await.call(method, path, token, body).await
-    }
-}
-
-/// A valid unified social credit code, distinct per `n`.
-fn credit(n: u32) -> String {
-    peitao_domain::CreditCode::with_check_char(&format!("91500112MA{n:07}"))
-        .unwrap()
-        .as_str()
-        .to_owned()
-}
-
-fn registration(email: &str, role: &str, n: u32) -> Value {
-    json!({
-        "email": email, "password": PASSWORD, "display_name": format!("用户{n}"), "role": role,
-        "organization": {"name": format!("多实例测试企业{n}"), "credit_code": credit(n), "region_code": "500112"}
-    })
-}
-
-/// Waits for the mail to `to` whose body holds `marker`, and returns the token after it.
-async fn token_mailed(smtp: &MailServer, to: &str, marker: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let found = smtp
-            .messages()
-            .iter()
-            .filter(|m| m.to.iter().any(|t| t == to))
-            .find_map(|m| token_in(&m.body_text(), marker));
-        if let Some(token) = found {
-            return token;
-        }
-        assert!(Instant::now() < deadline, "no mail to {to} with {marker}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -427,18 +399,6 @@ async fn found_on(client: &Client, backend: usize, q: &str) -> Vec<String> {
         .iter()
         .map(|c| c["title"].as_str().unwrap().to_owned())
         .collect()
-}
-
-fn need_body(title: &str) -> Value {
-    json!({
-        "category_code": "EDRIVE.BATTERY.PACK",
-        "title": title,
-        "description": "一体化压铸铝合金电池壳体,年需求 10 万套,交付两江新区工厂。",
-        "delivery_region_code": "500112",
-        "annual_volume": 100_000,
-        "unit": "套",
-        "respond_by": "2030-12-31",
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -62,10 +62,10 @@ impl SearchIndex {
             if let [(idf, postings, _)] = here.as_slice() {
                 for &p in postings.iter().rev() {
                     let slot = (p >> 1) as usize;
-                    if let Some(score) = table.score(*idf, p, self.lengths[slot]) {
-                        if score >= best.floor {
-                            best.offer(score, slot);
-                        }
+                    if let Some(score) = table.score(*idf, p, self.lengths[slot])
+                        && score >= best.floor
+                    {
+                        best.offer(score, slot);
                     }
                 }
             } else {

@@ -60,12 +60,9 @@ impl MatchIndex {
             }
             set
         });
-        let certification = filter.certification.map(|(code, day)| {
-            self.atlas
-                .certifications
-                .get(code)
-                .map(|&c| (c, days(day)))
-        });
+        let certification = filter
+            .certification
+            .map(|(code, day)| self.atlas.certifications.get(code).map(|&c| (c, days(day))));
         Listing {
             index: self,
             categories,
@@ -187,7 +184,10 @@ mod tests {
 
         let all = index.listing(&ListingFilter::default());
         assert!(all.shows(ca) && all.shows(cb));
-        assert!(!all.shows(cc), "a suspended supplier's capability is never listed");
+        assert!(
+            !all.shows(cc),
+            "a suspended supplier's capability is never listed"
+        );
         assert!(!all.shows(draft), "drafts are not in the published listing");
         assert!(!all.shows(Uuid::from_u128(99)));
 
@@ -226,7 +226,10 @@ mod tests {
             certification: Some(("IATF16949", day(2027, 7, 1))),
             ..ListingFilter::default()
         });
-        assert!(!expired.shows(ca), "a certificate that has expired by the day does not count");
+        assert!(
+            !expired.shows(ca),
+            "a certificate that has expired by the day does not count"
+        );
         let unknown = index.listing(&ListingFilter {
             certification: Some(("NO-SUCH", day(2026, 1, 1))),
             ..ListingFilter::default()
