@@ -205,6 +205,15 @@ fn listable_organizations(filter: &ListFilter) -> SelectStatement {
     q.to_owned()
 }
 
+/// `EXISTS (subquery)`, written `NOT NOT EXISTS` so SQLite checks it row by row. SQLite 3.5x
+/// turns a plain correlated `EXISTS` into a join with a Bloom filter built from the whole other
+/// table: 0.1 ms became 660 ms for the directory's first page at a million capabilities, the
+/// filter being built from all 500,000 organizations to keep 21 rows. PostgreSQL reads both the
+/// same way.
+fn kept_per_row(subquery: SelectStatement) -> Expr {
+    Expr::exists(subquery).not().not()
+}
+
 /// Whether a listing is broad enough to walk the capabilities newest first, checking each
 /// one's organization, rather than to start from the organizations its filters leave: true
 /// unless it names one organization or a few regions (a district: a few hundred suppliers of
@@ -247,10 +256,10 @@ pub async fn list<C: ConnectionTrait>(
         };
         let mut listable = listable_organizations(filter);
         listable.and_where(same_org("organizations", "id"));
-        q = q.filter(Expr::exists(listable));
+        q = q.filter(kept_per_row(listable));
         if let Some(mut holders) = holders {
             holders.and_where(same_org("organization_certifications", "organization_id"));
-            q = q.filter(Expr::exists(holders));
+            q = q.filter(kept_per_row(holders));
         }
     } else {
         q = q
