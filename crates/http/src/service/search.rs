@@ -227,9 +227,7 @@ impl Search {
             .unwrap_or_else(PoisonError::into_inner)
             .top(query, after, n, keep)
     }
-}
 
-impl Search {
     /// Up to `n` of the best-ranked documents after `after` that `shows` passes, or `None` when
     /// `shows` turned down more than [`SHOWN_BUDGET`] candidates on the way (a narrow filter).
     pub fn top_shown(
