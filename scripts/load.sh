@@ -138,10 +138,11 @@ LUA
     echo "$report_lua"
 }
 # Logins at about $login_rate/s: each connection waits between requests (wrk's delay()), so the
-# rate is connections / (wait + latency); the measured rate is printed.
+# rate is connections / (wait + latency), the latency taken as $LOGIN_LATENCY_MS; the measured
+# rate is printed.
 lua_login() {
     local conns=$1
-    local wait_ms=$((conns * 1000 / login_rate - 20))
+    local wait_ms=$((conns * 1000 / login_rate - ${LOGIN_LATENCY_MS:-45}))
     cat <<LUA
 request = function()
   return wrk.format("POST", "/api/v1/auth/login", {["Content-Type"] = "application/json"},
@@ -181,7 +182,7 @@ run read_matches "$connections" "$(lua matches lua_get_rotating /api/v1/needs/ /
 run read_need "$connections" "$(lua need lua_get_rotating /api/v1/needs/ "" "$staff_token" $need_ids)"
 run read_capabilities "$connections" "$(lua capabilities lua_get '/api/v1/capabilities?limit=20')"
 run write_need "$connections" "$(lua new_need lua_new_need)"
-login_conns=$(( login_rate / 5 > 1 ? login_rate / 5 : 1 ))
+login_conns=$(( login_rate * 2 / 5 > 1 ? login_rate * 2 / 5 : 1 ))
 login_lua=$(lua login lua_login "$login_conns")
 run login_alone "$login_conns" "$login_lua"
 # Logins beside other traffic: the matches reads paced to a steady rate (each connection pauses

@@ -15,6 +15,7 @@ mod m20261125_000009_lifecycle;
 mod m20261125_000010_attachments;
 mod m20261125_000011_desk;
 mod m20261125_000012_desk_indexes;
+mod m20261129_000013_match_parties;
 mod util;
 
 /// Every migration, oldest first.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_attachments::Migration),
             Box::new(m20261125_000011_desk::Migration),
             Box::new(m20261125_000012_desk_indexes::Migration),
+            Box::new(m20261129_000013_match_parties::Migration),
         ]
     }
 }

@@ -124,6 +124,8 @@ fn fields(problem: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Changes an organization behind the services' back, then drops the pages kept in memory as
+/// the services do after every organization change.
 async fn set_org(app: &TestApp, org: Uuid, column: organization::Column, value: Expr) {
     organization::Entity::update_many()
         .col_expr(column, value)
@@ -131,6 +133,7 @@ async fn set_org(app: &TestApp, org: Uuid, column: organization::Column, value: 
         .exec(app.db().conn())
         .await
         .unwrap();
+    app.state().pages.organization_changed();
 }
 
 async fn audit_actions(app: &TestApp, staff: &str, id: &str) -> Vec<String> {

@@ -563,7 +563,7 @@ async fn rematching_everything_restores_lost_proposals_and_duplicates_nothing() 
         .exec(w.app.db().conn())
         .await
         .unwrap();
-    w.app.state().matcher.views().forget(w.need);
+    w.app.state().matcher.views().forget(&w.need);
     assert!(ranked(&w.app, &w.staff, w.need).await.is_empty());
     let mut seen = Vec::new();
     let summary = matching::rematch_all(w.app.db(), &w.app.state().matcher, 2, |n| seen.push(n))
@@ -571,7 +571,7 @@ async fn rematching_everything_restores_lost_proposals_and_duplicates_nothing() 
         .unwrap();
     assert_eq!((summary.needs, summary.outcome.inserted), (1, 4));
     assert_eq!(seen, [1], "progress is reported");
-    w.app.state().matcher.views().forget(w.need);
+    w.app.state().matcher.views().forget(&w.need);
     let after = ranked(&w.app, &w.staff, w.need).await;
     let orgs = |v: &[(Uuid, String, Value)]| v.iter().map(|m| m.0).collect::<Vec<_>>();
     assert_eq!(orgs(&after), orgs(&before));

@@ -770,6 +770,8 @@ async fn a_suspended_organizations_needs_leave_every_listing_at_once() {
         .exec(app.db().conn())
         .await
         .unwrap();
+    // As the services do after every organization change.
+    app.state().pages.organization_changed();
 
     for token in [
         None,
@@ -880,4 +882,88 @@ async fn search_ranks_title_words_first_and_pages_by_cursor() {
     assert_eq!(res.status().as_u16(), 422);
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "q");
+}
+
+/// One need and the directory's pages are kept in memory for a few seconds (they are the most
+/// read); every change made through the platform shows on the next read all the same.
+#[tokio::test]
+async fn kept_pages_show_every_change_at_once() {
+    let app = TestApp::spawn().await;
+    let (oem, oem_org) = member(&app, "buyer@oem-a.example.cn", "oem", OEM_A).await;
+    let (supplier, supplier_org) =
+        member(&app, "sales@supplier.example.cn", "supplier", SUPPLIER).await;
+    let staff = app
+        .staff_session("staff@assoc.example.cn", Role::Staff)
+        .await
+        .access_token;
+    let need = post_need(&app, &oem, &need_body("扁线电机定子")).await;
+    let path = format!("/api/v1/needs/{}", need["id"].as_str().unwrap());
+    let directory = "/api/v1/capabilities?limit=5";
+
+    // Read once each, so both are kept.
+    let before = get(&app, &path, None, 200).await;
+    assert_eq!(
+        (before["title"].clone(), before["revision"].clone()),
+        (json!("扁线电机定子"), json!(0))
+    );
+    assert!(titles(&get(&app, directory, None, 200).await).is_empty());
+
+    // An edit and a close show at once.
+    let res = patch(&app, &path, &oem, &json!({"title": "扁线电机定子总成"})).await;
+    assert_eq!(res.status(), 200);
+    let edited = get(&app, &path, None, 200).await;
+    assert_eq!(
+        (edited["title"].clone(), edited["revision"].clone()),
+        (json!("扁线电机定子总成"), json!(1))
+    );
+    let res = app
+        .post(&format!("{path}/close"), &json!({}), Some(&oem), None)
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(get(&app, &path, None, 200).await["status"], "closed");
+
+    // A capability published, renamed and archived shows at once.
+    let res = app
+        .post(
+            "/api/v1/capabilities",
+            &json!({"category_code": "EDRIVE.MOTOR", "title": "扁线定子", "description": "发卡绕组定子"}),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let capability: Value = res.json().await.unwrap();
+    assert_eq!(titles(&get(&app, directory, None, 200).await), ["扁线定子"]);
+    let capability_path = format!(
+        "/api/v1/capabilities/{}",
+        capability["id"].as_str().unwrap()
+    );
+    let res = patch(
+        &app,
+        &capability_path,
+        &supplier,
+        &json!({"title": "扁线定子总成"}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        titles(&get(&app, directory, None, 200).await),
+        ["扁线定子总成"]
+    );
+
+    // Suspending either organization takes its need and capabilities out at once.
+    for org in [oem_org, supplier_org] {
+        let res = app
+            .post(
+                &format!("/api/v1/organizations/{org}/suspend"),
+                &json!({"reason": "虚假信息"}),
+                Some(&staff),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 204);
+    }
+    get(&app, &path, None, 404).await;
+    assert!(titles(&get(&app, directory, None, 200).await).is_empty());
+    get(&app, &path, Some(&staff), 200).await;
 }

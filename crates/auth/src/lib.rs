@@ -3,6 +3,8 @@
 
 /// Access tokens: short-lived JWTs naming the user, role and organization.
 pub mod access;
+/// The low-priority threads password hashes run on.
+pub mod hashing;
 /// Signing keys and their rotation.
 pub mod keys;
 /// Random opaque tokens (refresh, email verification, reset, invitations), stored hashed.

@@ -4,7 +4,7 @@
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use std::collections::HashSet;
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::LazyLock;
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use peitao_domain::{Email, Invalid};
@@ -139,59 +139,20 @@ pub fn hash_now(password: &str, cost: HashCost) -> Result<String, PasswordError>
     Ok(hashed.to_string())
 }
 
-/// Hashes computed at once in this process. One argon2id hash holds a core for tens of
-/// milliseconds, and the blocking pool would run hundreds side by side: a burst of logins
-/// would take every core from the requests that need only a few microseconds each. Hashes
-/// past the limit wait their turn (first come, first served) instead.
-static HASHING: OnceLock<(Arc<tokio::sync::Semaphore>, usize)> = OnceLock::new();
-
-/// Sets how many hashes run at once (`auth.hashing_threads`); 0 means half the cores, at
-/// least one. Only the first call counts, and only before the first hash.
+/// Starts the hashing threads (`auth.hashing_threads`; 0: one per core). See [`crate::hashing`].
 pub fn limit_hashing(threads: usize) {
-    let threads = if threads == 0 {
-        default_hashing_threads()
-    } else {
-        threads
-    };
-    let _ = HASHING.set((Arc::new(tokio::sync::Semaphore::new(threads)), threads));
-}
-
-fn default_hashing_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
-}
-
-fn hashing() -> &'static (Arc<tokio::sync::Semaphore>, usize) {
-    HASHING.get_or_init(|| {
-        let threads = default_hashing_threads();
-        (Arc::new(tokio::sync::Semaphore::new(threads)), threads)
-    })
+    crate::hashing::start(threads);
 }
 
 /// How many hashes may run at once in this process.
 #[must_use]
 pub fn hashing_threads() -> usize {
-    hashing().1
+    crate::hashing::threads()
 }
 
-/// Runs `work` on the blocking pool once a hashing permit is free; the permit is held until
-/// the work ends, even if the caller stops waiting for it.
-async fn hashing_turn<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, PasswordError> {
-    let permit = Arc::clone(&hashing().0)
-        .acquire_owned()
-        .await
-        .map_err(|_| PasswordError::Cancelled)?;
-    tokio::task::spawn_blocking(move || {
-        let out = work();
-        drop(permit);
-        out
-    })
-    .await
-    .map_err(|_| PasswordError::Cancelled)
-}
+use crate::hashing::turn as hashing_turn;
 
-/// Hashes on the blocking pool, so the async runtime keeps serving requests meanwhile.
+/// Hashes on a hashing thread, so the async runtime keeps serving requests meanwhile.
 ///
 /// # Errors
 /// As [`hash_now`], or if the task is cancelled.
@@ -199,7 +160,7 @@ pub async fn hash(password: String, cost: HashCost) -> Result<String, PasswordEr
     hashing_turn(move || hash_now(&password, cost)).await?
 }
 
-/// Verifies on the blocking pool. The parameters come from the stored hash, so hashes made
+/// Verifies on a hashing thread. The parameters come from the stored hash, so hashes made
 /// with either cost verify.
 pub async fn verify(password: String, stored_hash: String) -> bool {
     hashing_turn(move || verify_now(&password, &stored_hash))
@@ -228,35 +189,6 @@ mod tests {
         assert!(verify("correct horse battery".into(), h.clone()).await);
         assert!(!verify("wrong horse battery".into(), h).await);
         assert!(!verify("x".into(), "not a hash".into()).await);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn hashes_wait_for_a_permit() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static RUNNING: AtomicUsize = AtomicUsize::new(0);
-        static PEAK: AtomicUsize = AtomicUsize::new(0);
-        let permits = hashing_threads();
-        assert!(permits >= 1);
-        let tasks: Vec<_> = (0..(permits * 4 + 4))
-            .map(|_| {
-                tokio::spawn(hashing_turn(|| {
-                    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
-                    PEAK.fetch_max(now, Ordering::SeqCst);
-                    std::thread::sleep(std::time::Duration::from_millis(5));
-                    RUNNING.fetch_sub(1, Ordering::SeqCst);
-                }))
-            })
-            .collect();
-        for task in tasks {
-            task.await.unwrap().unwrap();
-        }
-        // Other tests of this process hash meanwhile and hold permits too, so the peak of these
-        // tasks alone is at most the limit.
-        let peak = PEAK.load(Ordering::SeqCst);
-        assert!(
-            peak >= 1 && peak <= permits,
-            "peak {peak} with {permits} permits"
-        );
     }
 
     #[test]

@@ -77,6 +77,8 @@ pub struct AppState {
     pub search: Arc<service::search::Search>,
     /// Where attachment bytes are kept: a folder or an S3-compatible bucket.
     pub blobs: Arc<Blobs>,
+    /// Hot pages kept briefly in memory (`service::recent`).
+    pub pages: service::recent::Pages,
 }
 
 /// No script or style from anywhere but ourselves, no framing, no inline code, no `<base>`.

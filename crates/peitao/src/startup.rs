@@ -107,6 +107,7 @@ fn state_with(
         search: Arc::new(search),
         keys: Arc::new(keys),
         blobs: Arc::new(blob_store(settings)?),
+        pages: peitao_http::service::recent::Pages::default(),
         config: Arc::new(HttpConfig {
             public_url: settings.server.public_url.clone(),
             body_limit_bytes: settings.server.body_limit_bytes,

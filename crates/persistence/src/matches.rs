@@ -96,45 +96,11 @@ pub async fn sync_need<C: ConnectionTrait>(
                 active.update(conn).await?;
                 outcome.updated += 1;
             }
-            None => fresh.push(proposal::ActiveModel {
-                id: Set(new_id()),
-                need_id: Set(need_id),
-                capability_id: Set(p.capability_id),
-                supplier_id: Set(p.supplier_id),
-                oem_id: Set(oem_id),
-                score: Set(p.score),
-                rank: Set(Some(p.rank)),
-                explanation: Set(explanation),
-                status: Set(status::PROPOSED.to_owned()),
-                supplier_interest: Set(None),
-                oem_interest: Set(None),
-                decided_by: Set(None),
-                decided_at: Set(None),
-                reason: Set(None),
-                version: Set(0),
-                created_at: Set(now),
-                updated_at: Set(now),
-                supplier_answered_at: Set(None),
-                oem_answered_at: Set(None),
-                supplier_decline_reason: Set(None),
-                oem_decline_reason: Set(None),
-                contact_revealed_at: Set(None),
-            }),
+            None => fresh.push(proposed(need_id, oem_id, p, explanation, now)),
         }
     }
     outcome.inserted = fresh.len();
-    if !fresh.is_empty() {
-        // Another instance rematching the same need at once may have inserted the pair first;
-        // it computed the same row, so theirs stands.
-        proposal::Entity::insert_many(fresh)
-            .on_conflict(
-                OnConflict::columns([proposal::Column::NeedId, proposal::Column::CapabilityId])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(conn)
-            .await?;
-    }
+    insert_proposed(conn, fresh).await?;
     let ranked: HashSet<Uuid> = ranking.iter().map(|p| p.capability_id).collect();
     let dropped: Vec<&proposal::Model> = existing
         .values()
@@ -152,6 +118,83 @@ pub async fn sync_need<C: ConnectionTrait>(
         active.update(conn).await?;
     }
     Ok(outcome)
+}
+
+/// Proposes `ranking` (best first) for a need inserted in this transaction, which has no
+/// proposals yet: [`sync_need`] without reading them first.
+///
+/// # Errors
+/// Database errors.
+pub async fn propose_new<C: ConnectionTrait>(
+    conn: &C,
+    need_id: Uuid,
+    oem_id: Uuid,
+    ranking: &[Proposal],
+    now: DateTime<Utc>,
+) -> StoreResult<SyncOutcome> {
+    let fresh: Vec<proposal::ActiveModel> = ranking
+        .iter()
+        .map(|p| proposed(need_id, oem_id, p, p.explanation.to_string(), now))
+        .collect();
+    let inserted = fresh.len();
+    insert_proposed(conn, fresh).await?;
+    Ok(SyncOutcome {
+        inserted,
+        ..SyncOutcome::default()
+    })
+}
+
+fn proposed(
+    need_id: Uuid,
+    oem_id: Uuid,
+    p: &Proposal,
+    explanation: String,
+    now: DateTime<Utc>,
+) -> proposal::ActiveModel {
+    proposal::ActiveModel {
+        id: Set(new_id()),
+        need_id: Set(need_id),
+        capability_id: Set(p.capability_id),
+        supplier_id: Set(p.supplier_id),
+        oem_id: Set(oem_id),
+        score: Set(p.score),
+        rank: Set(Some(p.rank)),
+        explanation: Set(explanation),
+        status: Set(status::PROPOSED.to_owned()),
+        supplier_interest: Set(None),
+        oem_interest: Set(None),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        reason: Set(None),
+        version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        supplier_answered_at: Set(None),
+        oem_answered_at: Set(None),
+        supplier_decline_reason: Set(None),
+        oem_decline_reason: Set(None),
+        contact_revealed_at: Set(None),
+    }
+}
+
+async fn insert_proposed<C: ConnectionTrait>(
+    conn: &C,
+    fresh: Vec<proposal::ActiveModel>,
+) -> StoreResult<()> {
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    // Another instance rematching the same need at once may have inserted the pair first;
+    // it computed the same row, so theirs stands.
+    proposal::Entity::insert_many(fresh)
+        .on_conflict(
+            OnConflict::columns([proposal::Column::NeedId, proposal::Column::CapabilityId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
 }
 
 /// Withdraws every undecided proposal of a need (closed or expired: nothing left to moderate).

@@ -53,6 +53,16 @@ fn document(id: Uuid, title: &str, stored_title: String, stored: String) -> Sear
     }
 }
 
+/// A need's document as just written, without reading it back.
+#[must_use]
+pub fn need_document(n: &need::Model) -> SearchDocument {
+    let mut doc = document(n.id, &n.title, n.title_terms.clone(), n.terms.clone());
+    if doc.terms.is_empty() {
+        doc.terms = need_terms(&n.title, &n.description);
+    }
+    doc
+}
+
 /// A batch of capabilities (or the one of `scope.id`).
 ///
 /// # Errors

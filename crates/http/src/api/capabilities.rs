@@ -2,6 +2,7 @@
 //! Thin: each handler reads its input and calls `service::capabilities`.
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use peitao_persistence::capabilities::{Listed, strings};
@@ -146,11 +147,35 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller(&req).await?;
-    let page = capabilities::list(&state, user.as_ref(), &query).await?;
-    Ok(HttpResponse::Ok().json(Page {
+    let query = query.into_inner();
+    if !query.lists_published() {
+        return Ok(HttpResponse::Ok().json(body(
+            capabilities::list(&state, user.as_ref(), &query).await?,
+        )));
+    }
+    // The published directory is the same for every caller: its pages are kept briefly, by
+    // their parsed query (see `service::recent`).
+    let key = format!("{query:?}");
+    let pages = state.pages.directory.clone();
+    let state = state.into_inner();
+    let page = pages
+        .read_through(key, || async move {
+            let page = capabilities::list(&state, None, &query).await?;
+            serde_json::to_vec(&body(page))
+                .map(Bytes::from)
+                .map_err(|_| ApiError::Internal)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(header::ContentType::json())
+        .body(Bytes::clone(&page)))
+}
+
+fn body(page: Page<Listed>) -> Page<CapabilityBody> {
+    Page {
         items: page.items.into_iter().map(CapabilityBody::from).collect(),
         next_cursor: page.next_cursor,
-    }))
+    }
 }
 
 #[utoipa::path(

@@ -510,6 +510,14 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
+impl ListQuery {
+    /// Whether it asks for published capabilities: the same list whoever asks.
+    #[must_use]
+    pub fn lists_published(&self) -> bool {
+        given(self.status.as_ref()).is_none_or(|s| s == "published")
+    }
+}
+
 const ORGANIZATION_ID: Invalid = Invalid::new(
     "organization.invalid",
     "organization 须为企业 id。",

@@ -440,7 +440,7 @@ pub async fn answer(
         .await?;
     }
     commit(txn).await?;
-    state.matcher.views().forget(ctx.need.id);
+    state.matcher.views().forget(&ctx.need.id);
     view_of(state, caller, ctx).await
 }
 

@@ -1,22 +1,13 @@
 //! A need's ranked matches as clients see them, kept briefly in memory: the matches list is the
 //! most-read page an OEM has, and rebuilding it is several queries. A rematch of the need in this
-//! process drops its entry at once; changes made by other instances show within `TTL`.
-
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+//! process drops its entry at once; changes made by other instances show within the cache's TTL
+//! (`service::recent`).
 
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use peitao_persistence::matches::ListedMatch;
 use serde::Serialize;
 use uuid::Uuid;
-
-/// How long another instance's change may take to show: as long as its capabilities take to
-/// reach this instance's index (`matcher.refresh_secs`, 5 s by default).
-const TTL: Duration = Duration::from_secs(5);
-/// Needs kept; past this the cache starts over (a burst of cold reads, never unbounded memory).
-const CAPACITY: usize = 4_096;
 
 /// The other side of a match, as much as a list shows.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -122,69 +113,8 @@ impl NeedMatches {
     }
 }
 
-/// The cache.
-#[derive(Debug, Default)]
-pub struct MatchViews {
-    entries: Mutex<HashMap<Uuid, (Instant, Arc<NeedMatches>)>>,
-    /// Needs whose expired entry one request is rereading while the others keep the old one.
-    rereading: Mutex<HashSet<Uuid>>,
-}
+/// The cache of matches lists, by need.
+pub type MatchViews = super::recent::Recent<Uuid, NeedMatches>;
 
-/// What the cache holds for a need.
-pub enum Cached {
-    Fresh(Arc<NeedMatches>),
-    /// Past its `TTL`; `reread` is true for the one caller that should read it again (everyone
-    /// else keeps serving this copy meanwhile, so an expiry never stalls a burst of readers).
-    Stale {
-        view: Arc<NeedMatches>,
-        reread: bool,
-    },
-    Missing,
-}
-
-impl MatchViews {
-    /// The need's entry and how fresh it is.
-    pub fn get(&self, need: Uuid) -> Cached {
-        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        match entries.get(&need) {
-            None => Cached::Missing,
-            Some((at, view)) if at.elapsed() < TTL => Cached::Fresh(view.clone()),
-            Some((_, view)) => Cached::Stale {
-                view: view.clone(),
-                reread: self
-                    .rereading
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(need),
-            },
-        }
-    }
-
-    /// A reread failed: let the next reader try.
-    pub fn reread_failed(&self, need: Uuid) {
-        self.rereading
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&need);
-    }
-
-    pub fn put(&self, need: Uuid, view: Arc<NeedMatches>) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= CAPACITY {
-            entries.clear();
-        }
-        entries.insert(need, (Instant::now(), view));
-        self.rereading
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&need);
-    }
-
-    /// Drops the need's entry: its matches or the need itself changed here.
-    pub fn forget(&self, need: Uuid) {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&need);
-    }
-}
+/// Needs kept; past this the cache starts over.
+pub const CAPACITY: usize = 4_096;

@@ -16,7 +16,7 @@ use peitao_domain::Invalid;
 
 use crate::error::ApiError;
 use crate::service::capabilities;
-use crate::service::match_views::{Cached, NeedMatches, SupplierMatch, body_of};
+use crate::service::match_views::{NeedMatches, SupplierMatch, body_of};
 
 const BAD_STATUS: Invalid = Invalid::new(
     "match.status",
@@ -51,8 +51,8 @@ fn statuses(caller: &AuthUser, asked: Option<&str>) -> Result<Vec<&'static str>,
     })
 }
 
-/// Reads a need's matches from the database into the cache.
-async fn read_need_view(state: &AppState, need_id: Uuid) -> Result<Arc<NeedMatches>, ApiError> {
+/// Reads a need's matches from the database.
+async fn read_need_view(state: AppState, need_id: Uuid) -> Result<NeedMatches, ApiError> {
     let (owner, owner_suspended) = matches::owner_of_need(state.db.conn(), need_id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -61,9 +61,7 @@ async fn read_need_view(state: &AppState, need_id: Uuid) -> Result<Arc<NeedMatch
         .into_iter()
         .map(SupplierMatch::from)
         .collect();
-    let view = Arc::new(NeedMatches::new(owner, owner_suspended, items));
-    state.matcher.views().put(need_id, view.clone());
-    Ok(view)
+    Ok(NeedMatches::new(owner, owner_suspended, items))
 }
 
 /// A need's matches as this process last read them, once the caller may see them.
@@ -72,22 +70,11 @@ async fn need_view(
     caller: &AuthUser,
     need_id: Uuid,
 ) -> Result<Arc<NeedMatches>, ApiError> {
-    let view = match state.matcher.views().get(need_id) {
-        Cached::Fresh(view) => view,
-        Cached::Stale { view, reread } => {
-            if reread {
-                let state = state.clone();
-                actix_web::rt::spawn(async move {
-                    if let Err(e) = read_need_view(&state, need_id).await {
-                        state.matcher.views().reread_failed(need_id);
-                        tracing::warn!(need = %need_id, error = ?e, "rereading a matches list failed");
-                    }
-                });
-            }
-            view
-        }
-        Cached::Missing => read_need_view(state, need_id).await?,
-    };
+    let view = state
+        .matcher
+        .views()
+        .read_through(need_id, || read_need_view(state.clone(), need_id))
+        .await?;
     let member_or_staff = caller.actor.role.is_staff()
         || caller.actor.organization_id == Some(OrganizationId(view.owner));
     if view.owner_suspended && !member_or_staff {

@@ -3,7 +3,7 @@
 //! rematches each change calls for.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use peitao_domain::CategoryCode;
@@ -38,7 +38,7 @@ pub struct Matcher {
     /// `updated_at` of the organizations and capabilities the last refreshes read (those within
     /// the overlap): a row reread unchanged is no reason to rank anything again.
     seen: Mutex<HashMap<Uuid, DateTime<Utc>>>,
-    views: MatchViews,
+    views: Arc<MatchViews>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -80,7 +80,7 @@ impl Matcher {
             refreshed: Mutex::new(started),
             ranked: Mutex::default(),
             seen: Mutex::default(),
-            views: MatchViews::default(),
+            views: Arc::new(MatchViews::new(super::match_views::CAPACITY)),
         })
     }
 
@@ -93,13 +93,13 @@ impl Matcher {
             refreshed: Mutex::new(Utc::now()),
             ranked: Mutex::default(),
             seen: Mutex::default(),
-            views: MatchViews::default(),
+            views: Arc::new(MatchViews::new(super::match_views::CAPACITY)),
         }
     }
 
     /// Recently read matches lists.
     #[must_use]
-    pub fn views(&self) -> &MatchViews {
+    pub fn views(&self) -> &Arc<MatchViews> {
         &self.views
     }
 
@@ -338,7 +338,7 @@ pub async fn match_need<C: ConnectionTrait>(
 ) -> StoreResult<SyncOutcome> {
     // Dropped before the change commits: a read in between rebuilds from the old rows, and the
     // entry lives only `TTL`.
-    matcher.views.forget(need.id);
+    matcher.views.forget(&need.id);
     matcher.note_ranked(need.id, Utc::now());
     let Some(profile) = matcher_feed::need_profile(need) else {
         tracing::warn!(need = %need.id, "need has codes the reference data lacks; not matched");
@@ -351,8 +351,32 @@ pub async fn match_need<C: ConnectionTrait>(
             ..SyncOutcome::default()
         });
     }
-    let ranking: Vec<Proposal> = matcher
-        .rank(&profile, today(now))
+    let ranking = proposals(matcher, &profile, now);
+    matches::sync_need(conn, need.id, need.organization_id, &ranking, now).await
+}
+
+/// Ranks a need just inserted in this transaction and proposes its best capabilities: as
+/// [`match_need`], without looking for proposals a new need cannot have.
+///
+/// # Errors
+/// Database errors.
+pub async fn match_new_need<C: ConnectionTrait>(
+    conn: &C,
+    matcher: &Matcher,
+    need: &need::Model,
+    now: DateTime<Utc>,
+) -> StoreResult<SyncOutcome> {
+    matcher.note_ranked(need.id, Utc::now());
+    let Some(profile) = matcher_feed::need_profile(need).filter(|p| p.open) else {
+        return match_need(conn, matcher, need, now).await;
+    };
+    let ranking = proposals(matcher, &profile, now);
+    matches::propose_new(conn, need.id, need.organization_id, &ranking, now).await
+}
+
+fn proposals(matcher: &Matcher, profile: &NeedProfile, now: DateTime<Utc>) -> Vec<Proposal> {
+    matcher
+        .rank(profile, today(now))
         .iter()
         .zip(1..)
         .map(|(r, rank)| Proposal {
@@ -362,8 +386,7 @@ pub async fn match_need<C: ConnectionTrait>(
             rank,
             explanation: explanation(r),
         })
-        .collect();
-    matches::sync_need(conn, need.id, need.organization_id, &ranking, now).await
+        .collect()
 }
 
 /// After a capability changed (committed): refile it and rematch every open need it now enters
@@ -438,7 +461,7 @@ pub async fn rematch_needs(db: &Db, matcher: &Matcher, needs: &[Uuid]) -> StoreR
         };
         outcome += match_need(&txn, matcher, &need.need, Utc::now()).await?;
         txn.commit().await.map_err(StoreError::from)?;
-        matcher.views.forget(id);
+        matcher.views.forget(&id);
     }
     Ok(outcome)
 }
@@ -479,6 +502,7 @@ fn related_categories(reference: &ReferenceData, category: &str) -> Vec<String> 
 /// Runs after a capability's change has committed: refiles it for search and rematches. The change stands whatever happens here: a
 /// failure is logged, and the next change, refresh or `peitao rematch` brings proposals level.
 pub async fn after_capability_change(state: &crate::AppState, capability_id: Uuid) {
+    state.pages.directory.forget_all();
     state
         .search
         .after_change(state.db.conn(), Kind::Capabilities, capability_id)
@@ -492,6 +516,7 @@ pub async fn after_capability_change(state: &crate::AppState, capability_id: Uui
 
 /// Runs after an organization's change has committed; as [`after_capability_change`].
 pub async fn after_organization_change(state: &crate::AppState, organization_id: Uuid) {
+    state.pages.organization_changed();
     state
         .search
         .after_change(state.db.conn(), Kind::Organizations, organization_id)
@@ -544,7 +569,7 @@ pub async fn rematch_all(
             }
             txn.commit().await.map_err(StoreError::from)?;
             for need in &chunk {
-                matcher.views.forget(need.id);
+                matcher.views.forget(&need.id);
             }
             Ok::<_, StoreError>((chunk.len(), outcome))
         }))

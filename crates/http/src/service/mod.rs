@@ -18,6 +18,7 @@ pub mod members;
 pub mod moderation;
 pub mod needs;
 pub mod organizations;
+pub mod recent;
 pub mod search;
 pub mod validate;
 

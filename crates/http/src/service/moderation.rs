@@ -173,7 +173,7 @@ async fn decide(
         .await?;
     }
     commit(txn).await?;
-    state.matcher.views().forget(ctx.need.id);
+    state.matcher.views().forget(&ctx.need.id);
     Ok(ctx)
 }
 

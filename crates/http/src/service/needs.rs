@@ -22,7 +22,7 @@ use peitao_domain::user::NeedStatus;
 use peitao_domain::{CategoryCode, Invalid, RegionCode};
 use peitao_persistence::StoreError;
 use peitao_persistence::audit::{self, AuditEntry};
-use peitao_persistence::entities::{need, need_revision, organization};
+use peitao_persistence::entities::{need, need_revision, organization, plant};
 use peitao_persistence::needs::{self, NeedFilter, NeedRow};
 use peitao_persistence::sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::{Deserialize, Deserializer};
@@ -271,10 +271,14 @@ async fn own_plants<C: ConnectionTrait>(
     conn: &C,
     organization_id: Uuid,
 ) -> Result<Vec<OwnPlant>, ApiError> {
-    Ok(needs::plants_of(conn, organization_id)
-        .await?
-        .into_iter()
-        // Plants are stored with a known region; one that no longer parses cannot be chosen.
+    Ok(choosable(&needs::plants_of(conn, organization_id).await?))
+}
+
+/// The plants a need may name. Plants are stored with a known region; one that no longer
+/// parses cannot be chosen.
+fn choosable(plants: &[plant::Model]) -> Vec<OwnPlant> {
+    plants
+        .iter()
         .filter_map(|p| {
             RegionCode::parse(&p.region_code)
                 .ok()
@@ -283,7 +287,7 @@ async fn own_plants<C: ConnectionTrait>(
                     region_code,
                 })
         })
-        .collect())
+        .collect()
 }
 
 /// The need as stored, in the shape everyone sees it (snapshots, audit summaries).
@@ -343,7 +347,16 @@ pub async fn create(
     if org.suspended_at.is_some() {
         return Err(suspended());
     }
-    let plants = own_plants(state.db.conn(), org.id).await?;
+    // Most needs name a delivery region rather than a plant: plants are read only when needed.
+    let plants = if input
+        .plant_id
+        .as_deref()
+        .is_some_and(|p| !p.trim().is_empty())
+    {
+        needs::plants_of(state.db.conn(), org.id).await?
+    } else {
+        Vec::new()
+    };
     let now = Utc::now();
     let form = NeedForm {
         category_code: input.category_code,
@@ -363,7 +376,7 @@ pub async fn create(
         &NeedRules {
             reference: &state.reference,
             today: china_today(now),
-            own_plants: &plants,
+            own_plants: &choosable(&plants),
             kept_respond_by: None,
         },
     )
@@ -383,16 +396,20 @@ pub async fn create(
     )
     .await?;
     // Matched in the same transaction: the need never exists without its proposals.
-    matching::match_need(&txn, &state.matcher, &need, now).await?;
-    let row = needs::find(&txn, need.id)
-        .await?
-        .ok_or(ApiError::Internal)?;
+    matching::match_new_need(&txn, &state.matcher, &need, now).await?;
     commit(txn).await?;
-    state.matcher.views().forget(need.id);
-    state
-        .search
-        .after_change(state.db.conn(), Kind::Needs, need.id)
-        .await;
+    state.matcher.views().forget(&need.id);
+    state.search.file_need(&need);
+    // Written just now: nothing to read back (no revisions yet, the plant among those read).
+    let row = NeedRow {
+        plant_name: need
+            .plant_id
+            .and_then(|id| plants.iter().find(|p| p.id == id))
+            .map(|p| p.name.clone()),
+        revision: 0,
+        need,
+        organization: org,
+    };
     Ok(view(row, Some(caller)))
 }
 
@@ -588,13 +605,18 @@ pub async fn get(
     viewer: Option<&AuthUser>,
     id: Uuid,
 ) -> Result<NeedView, ApiError> {
-    let row = needs::find(state.db.conn(), id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let db = state.db.clone();
+    let row = state
+        .pages
+        .needs
+        .read_through(id, || async move {
+            needs::find(db.conn(), id).await?.ok_or(ApiError::NotFound)
+        })
+        .await?;
     if !visible(viewer, &row.organization) {
         return Err(ApiError::NotFound);
     }
-    Ok(view(row, viewer))
+    Ok(view(NeedRow::clone(&row), viewer))
 }
 
 /// The stored need as the text form the parser reads, so an edit is checked by the same rules
@@ -769,7 +791,8 @@ pub async fn edit(
     matching::match_need(&txn, &state.matcher, &after, now).await?;
     let row = needs::find(&txn, id).await?.ok_or(ApiError::Internal)?;
     commit(txn).await?;
-    state.matcher.views().forget(id);
+    state.matcher.views().forget(&id);
+    state.pages.needs.forget(&id);
     state
         .search
         .after_change(state.db.conn(), Kind::Needs, id)
@@ -816,7 +839,8 @@ pub async fn close(
         .await?;
     }
     commit(txn).await?;
-    state.matcher.views().forget(id);
+    state.matcher.views().forget(&id);
+    state.pages.needs.forget(&id);
     Ok(())
 }
 

@@ -206,6 +206,12 @@ impl Search {
         Ok(())
     }
 
+    /// Files a need this process just wrote, as it was written.
+    pub fn file_need(&self, need: &peitao_persistence::entities::need::Model) {
+        let doc = search_feed::need_document(need);
+        self.write(Kind::Needs, |index| file(index, &doc));
+    }
+
     /// As [`Search::reload`], logging instead of failing: the write it follows has committed,
     /// and the next refresh brings the index level anyway.
     pub async fn after_change<C: ConnectionTrait>(&self, conn: &C, kind: Kind, id: Uuid) {
