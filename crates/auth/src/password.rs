@@ -7,6 +7,8 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::hashing::turn as hashing_turn;
 use peitao_domain::{Email, Invalid};
 
 /// Shortest and longest accepted password, counted in characters (Unicode allowed, never truncated).
@@ -149,8 +151,6 @@ pub fn limit_hashing(threads: usize) {
 pub fn hashing_threads() -> usize {
     crate::hashing::threads()
 }
-
-use crate::hashing::turn as hashing_turn;
 
 /// Hashes on a hashing thread, so the async runtime keeps serving requests meanwhile.
 ///

@@ -366,10 +366,10 @@ pub async fn match_new_need<C: ConnectionTrait>(
     need: &need::Model,
     now: DateTime<Utc>,
 ) -> StoreResult<SyncOutcome> {
-    matcher.note_ranked(need.id, Utc::now());
     let Some(profile) = matcher_feed::need_profile(need).filter(|p| p.open) else {
         return match_need(conn, matcher, need, now).await;
     };
+    matcher.note_ranked(need.id, Utc::now());
     let ranking = proposals(matcher, &profile, now);
     matches::propose_new(conn, need.id, need.organization_id, &ranking, now).await
 }

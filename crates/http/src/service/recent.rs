@@ -28,7 +28,7 @@ pub struct Recent<K, V> {
 }
 
 /// What the cache holds for a key.
-pub enum Cached<V> {
+enum Cached<V> {
     Fresh(Arc<V>),
     /// Past its TTL; `reread` is true for the one caller that should read it again (everyone
     /// else keeps serving this copy meanwhile).
@@ -56,7 +56,7 @@ impl<K: Eq + Hash + Clone, V> Recent<K, V> {
     }
 
     /// The key's entry and how fresh it is.
-    pub fn get(&self, key: &K) -> Cached<V> {
+    fn get(&self, key: &K) -> Cached<V> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         match entries.get(key) {
             None => Cached::Missing,
@@ -73,14 +73,14 @@ impl<K: Eq + Hash + Clone, V> Recent<K, V> {
     }
 
     /// A reread failed: let the next reader try.
-    pub fn reread_failed(&self, key: &K) {
+    fn reread_failed(&self, key: &K) {
         self.rereading
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(key);
     }
 
-    pub fn put(&self, key: K, view: Arc<V>) {
+    fn put(&self, key: K, view: Arc<V>) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= self.capacity {
             entries.clear();
